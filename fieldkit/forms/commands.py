@@ -1,0 +1,8 @@
+"""``fieldkit forms lint|review|diff``."""
+
+import click
+
+
+@click.group()
+def forms() -> None:
+    """Check and review questionnaire files."""

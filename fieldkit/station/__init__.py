@@ -1,0 +1,1 @@
+"""The field station: a Flask app on the enumerator's laptop."""
