@@ -93,8 +93,97 @@ _define("general.csrf", N_("This form has expired."),
         N_("Reload the page and try again."), 400)
 
 # --- forms (loader, expressions, linter) -----------------------------------------
+_define("form.file_not_found", N_("No form file at {file}."),
+        N_("Check the path; form files end in .yaml."))
+_define("form.yaml_syntax", N_("The file is not valid YAML: {problem} (line {line}, column {column})."),
+        N_("Fix the YAML at that line: check indentation, colons and quotes."))
+_define("form.not_mapping", N_("The file does not hold a form: its top level must be a mapping."),
+        N_("Start the file with 'id:', 'title:' and the other keys of forms/FORMAT.md."))
+_define("form.schema", N_("{field}: {problem}"),
+        N_("See forms/FORMAT.md for what this field may hold."))
+_define("form.unknown_field", N_("'{field}' is not a field this place knows."),
+        N_("Remove it or correct its spelling; forms/FORMAT.md lists the fields."))
+_define("form.unknown_type", N_("'{type}' is not a question type."),
+        N_("Use one of: {types}."))
+_define("form.duplicate_id", N_("The id '{question}' is used more than once."),
+        N_("Give every question and section its own id."))
+_define("form.duplicate_option", N_("Option code '{code}' appears more than once."),
+        N_("Give every option of a question its own code."))
+_define("form.missing_options", N_("A {type} question needs options."),
+        N_("Add an 'options:' list of {{code, label}} items."))
+_define("form.unexpected_options", N_("A {type} question takes no 'options'."),
+        N_("Remove 'options' (true_false options are built in)."))
+_define("form.bad_bands", N_("The bands are not usable: {problem}."),
+        N_("List bands from low to high, integers, without overlap; omit min or max only at the ends."))
+_define("form.bad_rank", N_("'rank' is {rank} but there are {count} items."),
+        N_("Use a rank between 1 and the number of options."))
+_define("form.expression_syntax", N_("The expression in '{field}' does not parse: {problem} (column {column})."),
+        N_("Correct the expression; forms/FORMAT.md describes the language."))
+_define("form.expression_unknown_ref", N_("The expression in '{field}' names '{ref}', which is not a question of this form."),
+        N_("Use the id of a question in this form."))
+_define("form.expression_forward_ref", N_("The expression in '{field}' names '{ref}', which comes later in the form."),
+        N_("Skip logic may only use answers given earlier; move the question or change the expression."))
+_define("form.expression_current", N_("'.' may only be used in a constraint."),
+        N_("Name the question by its id instead."))
+_define("form.bad_exclusive", N_("Exclusive code '{code}' is not an option of this question."),
+        N_("List only codes of this question's options under 'exclusive'."))
+_define("form.quota_field_missing", N_("Quota field '{ref}' is not a question of this form."),
+        N_("List ids of single-choice questions under 'quota_fields'."))
+_define("form.quota_field_type", N_("Quota field '{ref}' is a {type} question; quota fields must be single choice."),
+        N_("Use a single_choice question for a quota field."))
+_define("form.id_mismatch", N_("The form id '{form_id}' differs from the file name '{stem}'."),
+        N_("Name the file after the form id: {form_id}.yaml."))
 
 # --- crypto, storage, export ------------------------------------------------------
+_define("crypto.bad_header", N_("The clear header of submission {uuid} is not valid: {reason}"),
+        N_("The submission was damaged or built by other software; it cannot be accepted."),
+        422)
+_define("crypto.bad_item", N_("Submission {uuid} is damaged: {reason}"),
+        N_("Sync or copy the submission again from the station that made it."), 422)
+_define("crypto.open_failed", N_("Submission {uuid} could not be decrypted: {reason}"),
+        N_("Use the study's private key that matches key id {key_id}. If the key is right, "
+           "the submission was changed after sealing; the other submissions are unaffected."),
+        422)
+_define("crypto.unknown_key",
+        N_("Submission {uuid} was sealed to key {key_id}, which none of the given keys is."),
+        N_("Pass the private key file for key id {key_id} with --key as well."), 422)
+_define("crypto.wrong_passphrase", N_("The passphrase does not open the key file {path}."),
+        N_("Type the passphrase chosen when this key was created (it is case-sensitive)."), 400)
+_define("crypto.key_file", N_("{path} is not a usable study private key: {reason}"),
+        N_("Pass the private key file written by 'fieldkit study init' or 'rotate-key'."), 400)
+_define("crypto.key_exists", N_("{path} already exists; a key file is never overwritten."),
+        N_("Choose a new path for the private key."), 409)
+_define("crypto.key_in_study_dir",
+        N_("The private key must not be written inside the study directory {path}."),
+        N_("The study directory is copied to stations and servers; keep the private key "
+           "elsewhere, ideally on the analyst's own encrypted drive."), 400)
+_define("crypto.weak_passphrase",
+        N_("The passphrase is too short: use at least {min} characters."),
+        N_("Use a long passphrase, for example five or six random words."), 400)
+_define("crypto.study_exists", N_("A study already exists in {path}."),
+        N_("Use another directory, or 'fieldkit study rotate-key' to add a key."), 409)
+_define("crypto.study_invalid", N_("The study configuration {path} is not valid: {reason}"),
+        N_("Restore study.json from the study administrator's copy."), 400)
+_define("storage.conflict",
+        N_("Submission {uuid} is already stored with different content."),
+        N_("Nothing was overwritten. Tell your supervisor; both versions are kept for review."),
+        409)
+_define("storage.bad_quota_field", N_("{field} is not a valid quota field id."),
+        N_("Quota fields are question ids such as 'site' or 'gender'."), 400)
+_define("export.unknown_source",
+        N_("{path} is neither a station database, an aggregator database, a bundle nor a "
+           "folder of submissions."),
+        N_("Pass station.db, the aggregator's database, a .jsonl bundle or a folder of them."),
+        400)
+_define("export.no_forms", N_("No forms could be loaded from {path}: {reason}"),
+        N_("Pass the study's forms folder with --forms."), 400)
+_define("export.form_missing",
+        N_("Submission {uuid} uses form {form_id} version {form_hash}, which is not in the "
+           "forms folder."),
+        N_("Add that form version to the forms folder; its answers are kept in the JSON file "
+           "meanwhile."), 400)
+_define("export.out_not_empty", N_("The output folder {path} already holds an export."),
+        N_("Choose an empty folder, or add --force to replace the files."), 409)
 
 # --- privacy ----------------------------------------------------------------------
 
