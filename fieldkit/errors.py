@@ -190,3 +190,105 @@ _define("export.out_not_empty", N_("The output folder {path} already holds an ex
 # --- station ----------------------------------------------------------------------
 
 # --- sync and aggregator ----------------------------------------------------------
+# request level (the whole request is refused and nothing is stored)
+_define("sync.unauthenticated", N_("This station is not enrolled with the aggregator, or its "
+                                   "credential is not valid."),
+        N_("Enroll the station again with a new code from the study admin."), 401)
+_define("sync.bad_content_type", N_("The aggregator accepts only JSON (got {content_type})."),
+        N_("Send the request with Content-Type: application/json."), 415)
+_define("sync.bad_encoding", N_("The body encoding {encoding} is not supported."),
+        N_("Send the body uncompressed or gzip-compressed."), 415)
+_define("sync.body_too_large", N_("The request is larger than the aggregator accepts "
+                                  "({limit} bytes)."),
+        N_("Send fewer submissions per request (the station does this by itself)."), 413)
+_define("sync.malformed_json", N_("The request body is not valid JSON."),
+        N_("Send the request again; if it keeps failing, update fieldkit on the station."), 400)
+_define("sync.bad_request", N_("The request is not a valid sync request: {reason}"),
+        N_("Update fieldkit on the station so that it speaks protocol version {protocol}."), 400)
+_define("sync.unsupported_protocol", N_("Sync protocol version {got} is not supported "
+                                        "(this aggregator speaks {supported})."),
+        N_("Update fieldkit on the station or on the aggregator so that both match."), 400)
+_define("sync.too_many_items", N_("A batch may hold at most {limit} submissions (got {count})."),
+        N_("Send smaller batches."), 413)
+_define("sync.not_ready", N_("The aggregator has no study yet."),
+        N_("The study admin must run 'fieldkit aggregator init --study study.json' first."),
+        503)
+_define("sync.enroll_token_invalid", N_("This enrollment code is not valid."),
+        N_("Check that the whole code was copied, or ask the study admin for a new one."), 401)
+_define("sync.enroll_token_used", N_("This enrollment code has already been used."),
+        N_("Each code works once. Ask the study admin for a new code."), 409)
+_define("sync.enroll_token_expired", N_("This enrollment code has expired."),
+        N_("Ask the study admin for a new code."), 410)
+# item level (one submission is refused; the rest of the batch goes on)
+_define("sync.bad_item", N_("Submission {uuid} is not a valid sealed submission: {reason}"),
+        N_("The submission was damaged or built by other software; it cannot be accepted."),
+        422)
+_define("sync.ct_hash_mismatch", N_("Submission {uuid} does not match its ciphertext hash: it "
+                                    "was changed or damaged on the way."),
+        N_("Sync again from the station that made it; its copy is unaffected."), 422)
+_define("sync.item_too_large", N_("Submission {uuid} is larger than {limit} bytes."),
+        N_("Tell the study admin: this is not a normal interview."), 422)
+_define("sync.unknown_form", N_("Submission {uuid} names a form version ({form_hash}) the "
+                                "aggregator does not know."),
+        N_("The study admin must register the forms the station uses "
+           "('fieldkit aggregator register-forms')."), 422)
+_define("sync.form_not_approved", N_("Submission {uuid} uses form version {form_hash}, which "
+                                     "has no IRB approval recorded."),
+        N_("Field only approved form versions. It is kept on the station and will be accepted "
+           "once the approval is recorded."), 422)
+_define("sync.form_mismatch", N_("Submission {uuid} names form {form_id}, but version "
+                                 "{form_hash} belongs to form {registered}."),
+        N_("The submission was damaged or built by other software; it cannot be accepted."),
+        422)
+_define("sync.unknown_key", N_("Submission {uuid} is sealed to key {key_id}, which is not a "
+                               "key of this study."),
+        N_("Enroll the station again so that it has the study's current key."), 422)
+_define("sync.station_mismatch", N_("Submission {uuid} says it comes from station {claimed}, "
+                                    "but was sent by station {station}."),
+        N_("Each station sends only its own submissions."), 422)
+_define("sync.station_revoked", N_("Station {station} has been revoked; its submissions are "
+                                   "not accepted."),
+        N_("Ask the study admin. The submissions stay sealed on the station."), 403)
+_define("sync.unknown_station", N_("Station {station} is not enrolled with this aggregator."),
+        N_("Check that the bundle comes from this study's station."), 422)
+_define("sync.training_item", N_("Submission {uuid} was made in training mode."),
+        N_("Training interviews are practice and never leave the station."), 422)
+# client side (station) and bundles
+_define("sync.unreachable", N_("The aggregator at {url} could not be reached: {reason}"),
+        N_("Check the network and try again; everything not yet acknowledged is kept and "
+           "will be sent next time."), 503)
+_define("sync.server_error", N_("The aggregator answered with an error ({status})."),
+        N_("Try again later; nothing is lost. If it keeps happening, tell the study admin."),
+        502)
+_define("sync.bad_reply", N_("The aggregator's answer could not be understood: {reason}"),
+        N_("Check the aggregator address; update fieldkit if the versions differ."), 502)
+_define("sync.bad_enrollment_code", N_("This is not a fieldkit enrollment code."),
+        N_("Scan or paste the code that 'fieldkit aggregator add-station' printed."), 400)
+_define("sync.bundle_invalid", N_("{path} is not a valid fieldkit bundle: {reason}"),
+        N_("Write the bundle again on the station with 'fieldkit sync --to-file'."), 400)
+_define("sync.bundle_signature", N_("The bundle {path} is not signed by station {station}."),
+        N_("Write the bundle again on that station, or import with --allow-unsigned if you "
+           "know where it comes from."), 400)
+# administration (CLI)
+_define("sync.no_study", N_("The aggregator has no study yet."),
+        N_("Run 'fieldkit aggregator init --study study.json' first."), 400)
+_define("sync.study_has_private_key", N_("{path} contains a private key; the aggregator must "
+                                         "never hold one."),
+        N_("Pass the study.json written by 'fieldkit study init' (public keys only)."), 400)
+_define("sync.no_such_station", N_("There is no station {station}."),
+        N_("List stations on the admin page, or create it with 'add-station'."), 404)
+_define("sync.station_exists", N_("Station {station} already exists."),
+        N_("Choose another name, or use --new-token to issue a new enrollment code."), 409)
+_define("sync.bad_station_name", N_("'{station}' is not a valid station name."),
+        N_("Use letters, digits, '-', '_' or '.', at most 64 characters, no personal names."),
+        400)
+_define("sync.no_such_form", N_("No registered form version has hash {form_hash}."),
+        N_("Register the forms first with 'fieldkit aggregator register-forms DIR'."), 404)
+_define("sync.bad_cell", N_("'{cell}' is not a quota cell (write field=code pairs)."),
+        N_("Example: site=pune gender=female"), 400)
+_define("sync.bad_role", N_("'{role}' is not a role (admin, supervisor or irb)."),
+        N_("Choose admin, supervisor or irb."), 400)
+_define("sync.user_exists", N_("User {username} already exists."),
+        N_("Choose another user name."), 409)
+_define("sync.bad_date", N_("'{value}' is not a date (YYYY-MM-DD)."),
+        N_("Write the date like 2026-11-23."), 400)
