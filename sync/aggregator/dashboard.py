@@ -1,0 +1,218 @@
+"""Supervisor pages: quotas, completes per day, approach outcomes, station freshness,
+speed flags and the duplicate/conflict review queue.
+
+Everything here is computed from clear submission headers, station sync records and
+quota tables. No query in this module selects a ciphertext column, and the aggregator
+has no key: a supervisor cannot reach an answer from these pages.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from aggregator import charts, supervision
+from aggregator.auth import audit, current_user, iso, role_required, utcnow
+from aggregator.db import transaction
+from aggregator.web import get_db
+
+bp = Blueprint("dashboard", __name__, url_prefix="/supervisor")
+
+SUPERVISORS = ("supervisor", "admin")
+
+# The clear header fields a supervisor may see. Never the ciphertext.
+HEADER_COLUMNS = ("id", "uuid", "form_id", "form_hash", "station", "enumerator", "site",
+                  "outcome", "keep_partial", "started_at", "ended_at", "n_answered",
+                  "over_quota", "training", "received_at", "status")
+
+DECISIONS = ("distinct", "duplicate")
+REVIEW_KINDS = ("conflict", "duplicate_content", "near_duplicate")
+
+
+# --- reading ----------------------------------------------------------------------------
+def _columns(table: str) -> set[str]:
+    db = get_db()
+    return set(db[table].columns_dict) if table in db.table_names() else set()
+
+
+def header_rows(form_id: str | None = None) -> list[dict[str, Any]]:
+    """Clear headers of accepted submissions, one per approach. Conflicting resends and
+    the same answers under another UUID wait in the review queue and are not counted
+    (as for quotas); training never counts."""
+    have = _columns("submissions")
+    cols = [c for c in HEADER_COLUMNS if c in have]
+    sql = (f"SELECT {', '.join(cols)} FROM submissions "
+           "WHERE status = 'accepted' AND NOT training")
+    params: list[Any] = []
+    if form_id:
+        sql += " AND form_id = ?"
+        params.append(form_id)
+    return [dict(r) for r in get_db().query(sql, params)]
+
+
+def form_ids() -> list[str]:
+    db = get_db()
+    ids: set[str] = set()
+    for table in ("submissions", "quota_cells"):
+        if table in db.table_names():
+            ids.update(r["form_id"] for r in db.query(f"SELECT DISTINCT form_id FROM {table}"))
+    return sorted(ids)
+
+
+def quota_cells(form_id: str | None = None) -> list[dict[str, Any]]:
+    """Every quota cell with its target, tolerance, completes and per-station allocations
+    (the aggregator's own figures: what stations are told at sync)."""
+    from aggregator.quota_service import quota_status
+
+    cells = []
+    for fid, by_cell in quota_status(get_db(), form_id).items():
+        for key, info in by_cell.items():
+            allocations = sorted(info["allocations"].items())
+            cells.append({
+                "form_id": fid, "cell_key": key, "target": info["target"],
+                "tolerance": info["tolerance"], "count": info["count"],
+                "status": info["status"], "remaining": info["remaining"],
+                "allocations": allocations, "allocated": sum(n for _, n in allocations),
+                "bar": charts.quota_bar(info["count"], info["target"], info["tolerance"],
+                                        allocations,
+                                        label=f"{key}: {info['count']} / {info['target']}")})
+    return cells
+
+
+def station_rows() -> list[dict[str, Any]]:
+    db = get_db()
+    if "stations" not in db.table_names():
+        return []
+    have = _columns("stations")
+    cols = [c for c in ("code", "created_at", "revoked_at", "last_sync_at",
+                        "reported_pending", "reported_at") if c in have]
+    return [dict(r) for r in db.query(f"SELECT {', '.join(cols)} FROM stations ORDER BY code")]
+
+
+def review_items(status: str | None = "open") -> list[dict[str, Any]]:
+    db = get_db()
+    if "review_items" not in db.table_names():
+        return []
+    where, params = ("WHERE status = ?", [status]) if status else ("", [])
+    return [dict(r) for r in db.query(
+        f"SELECT * FROM review_items {where} ORDER BY created_at, id", params)]
+
+
+def _selected_form() -> str | None:
+    form = request.args.get("form") or None
+    return form if form in form_ids() else None
+
+
+# --- pages ------------------------------------------------------------------------------
+@bp.route("/")
+@role_required(*SUPERVISORS)
+def overview() -> Any:
+    form = _selected_form()
+    rows = header_rows(form)
+    days = supervision.completes_per_day(rows, days=30)
+    cells = quota_cells(form)
+    by_form: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for cell in cells:
+        by_form[cell["form_id"]].append(cell)
+    return render_template(
+        "supervisor/overview.html", forms=form_ids(), form=form, quotas=dict(by_form),
+        days=days, days_chart=charts.day_columns(days, label="completes per day"),
+        totals=supervision.outcome_totals(rows),
+        stations=supervision.freshness(station_rows()),
+        open_reviews=len(review_items("open")),
+        speed_count=len(supervision.speed_flags(rows)),
+        outcome_labels=supervision.OUTCOME_LABELS, outcomes=supervision.OUTCOMES,
+        charts=charts)
+
+
+@bp.route("/outcomes")
+@role_required(*SUPERVISORS)
+def outcomes() -> Any:
+    form = _selected_form()
+    rows = header_rows(form)
+    return render_template(
+        "supervisor/outcomes.html", forms=form_ids(), form=form,
+        by_site=supervision.outcomes_by(rows, "site"),
+        by_enumerator=supervision.outcomes_by(rows, "enumerator"),
+        totals=supervision.outcome_totals(rows),
+        outcome_labels=supervision.OUTCOME_LABELS, outcomes=supervision.OUTCOMES,
+        charts=charts)
+
+
+@bp.route("/stations")
+@role_required(*SUPERVISORS)
+def stations() -> Any:
+    return render_template("supervisor/stations.html",
+                           stations=supervision.freshness(station_rows()))
+
+
+@bp.route("/speed")
+@role_required(*SUPERVISORS)
+def speed() -> Any:
+    form = _selected_form()
+    flags = supervision.speed_flags(header_rows(form))
+    return render_template("supervisor/speed.html", forms=form_ids(), form=form, flags=flags,
+                           by_enumerator=supervision.speed_by_enumerator(flags))
+
+
+@bp.route("/reviews")
+@role_required(*SUPERVISORS)
+def reviews() -> Any:
+    show = request.args.get("show", "open")
+    items = review_items(None if show == "all" else "open")
+    return render_template("supervisor/reviews.html", items=items, show=show)
+
+
+def _headers_of(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Clear headers of the given submission rows (a conflict's two rows share a UUID)."""
+    have = _columns("submissions")
+    cols = [c for c in HEADER_COLUMNS if c in have]
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    return {r["id"]: dict(r) for r in get_db().query(
+        f"SELECT {', '.join(cols)} FROM submissions WHERE id IN ({marks})", ids)}
+
+
+def _decisions(item_id: int) -> list[dict[str, Any]]:
+    db = get_db()
+    if "review_decisions" not in db.table_names():
+        return []
+    return [dict(r) for r in db.query(
+        "SELECT * FROM review_decisions WHERE item_id = ? ORDER BY decided_at, id", [item_id])]
+
+
+@bp.route("/reviews/<int:item_id>", methods=["GET", "POST"])
+@role_required(*SUPERVISORS)
+def review(item_id: int) -> Any:
+    db = get_db()
+    rows = list(db.query("SELECT * FROM review_items WHERE id = ?", [item_id])) \
+        if "review_items" in db.table_names() else []
+    if not rows:
+        abort(404)
+    item = dict(rows[0])
+    error = None
+    if request.method == "POST":
+        decision = request.form.get("decision")
+        note = (request.form.get("note") or "").strip()[:500]
+        if decision not in DECISIONS:
+            error = "decision"
+        else:
+            user = current_user()
+            assert user is not None
+            now = iso(utcnow())
+            with transaction(db):
+                db.execute("INSERT INTO review_decisions (item_id, decision, decided_by, "
+                           "decided_at, note) VALUES (?, ?, ?, ?, ?)",
+                           [item_id, decision, user["username"], now, note])
+                db.execute("UPDATE review_items SET status = ?, decided_by = ?, decided_at = ? "
+                           "WHERE id = ?", [decision, user["username"], now, item_id])
+                audit("review.decide", f"{item_id} {decision}")
+            return redirect(url_for("dashboard.reviews"))
+    ids = [item["submission_a"], item["submission_b"]]
+    return render_template("supervisor/review.html", item=item, headers=_headers_of(ids),
+                           ids=ids, decisions=_decisions(item_id), error=error,
+                           header_fields=[c for c in HEADER_COLUMNS if c != "id"]), (
+                               400 if error else 200)

@@ -1,0 +1,126 @@
+"""Helpers for the aggregator web tests: build a real app on a real SQLite file, sign in,
+read CSRF tokens, and seed clear submission headers."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid as uuidlib
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+REPO = Path(__file__).resolve().parents[2]
+PASSWORD = "correct horse battery staple"
+ROLES = ("admin", "supervisor", "irb")
+_HASH_CACHE: dict[str, str] = {}
+
+
+def build_app(db_path: Path, **config: Any) -> Flask:
+    """The aggregator app as deployed (``create_app``) when it exists, else a bare Flask
+    app with the web side installed on the same database."""
+    try:
+        from aggregator.app import create_app
+    except ImportError:
+        create_app = None
+    base = {"SECRET_KEY": "test-secret-key-not-for-production", "TESTING": True,
+            "AGGREGATOR_DB": str(db_path)}
+    base.update(config)
+    if create_app is not None:
+        return create_app(base)
+    from aggregator.db import open_aggregator_db
+    from aggregator.web import init_web
+
+    db = open_aggregator_db(db_path)
+    app = Flask("aggregator")
+    app.config.update(base)
+    app.config["GET_DB"] = db
+    init_web(app)
+    return app
+
+
+def app_db(app: Flask) -> Any:
+    from aggregator.web import get_db
+    with app.test_request_context("/"):
+        return get_db()
+
+
+def password_hash() -> str:
+    if "h" not in _HASH_CACHE:
+        from fieldkit.crypto import hash_secret
+        _HASH_CACHE["h"] = hash_secret(PASSWORD)
+    return _HASH_CACHE["h"]
+
+
+def add_user(db: Any, username: str, role: str) -> int:
+    """An account as ``create-user`` makes it (one hash reused: tests stay quick)."""
+    cur = db.execute("INSERT INTO users (username, role, password_hash, created_at) "
+                     "VALUES (?, ?, ?, ?)", [username, role, password_hash(), iso(now())])
+    return int(cur.lastrowid)
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def login(client: Any, username: str, password: str = PASSWORD) -> Any:
+    page = client.get("/login")
+    token = csrf_from(page.get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": token})
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def insert_header(db: Any, *, form_id: str = "police", station: str = "st1",
+                  enumerator: str = "e01", site: str | None = "pune", outcome: str = "completed",
+                  started: datetime | None = None, minutes: float = 20.0, n_answered: int = 30,
+                  status: str = "accepted", quota: dict[str, str] | None = None,
+                  training: bool = False, uid: str | None = None) -> int:
+    """A stored submission row as ingest writes it (clear header columns only; the
+    ciphertext table gets opaque bytes)."""
+    from fieldkit.quotas import cell_key
+
+    started = started or now() - timedelta(hours=2)
+    ended = started + timedelta(minutes=minutes)
+    quota = quota if quota is not None else ({"site": site} if site else {})
+    uid = uid or str(uuidlib.uuid4())
+    header = {"v": 1, "uuid": uid, "form_id": form_id, "form_hash": "f" * 64, "key_id": "k1",
+              "station": station, "enumerator": enumerator, "site": site, "quota": quota,
+              "outcome": outcome, "keep_partial": None, "started_at": iso(started),
+              "ended_at": iso(ended), "n_answered": n_answered, "fingerprint": None,
+              "sketch": None, "over_quota": False, "training": training, "payload": "hpke"}
+    ct_hash = uuidlib.uuid4().hex * 2
+    cur = db.execute(
+        "INSERT INTO submissions (uuid, ct_hash, form_id, form_hash, key_id, station, "
+        "enumerator, site, cell_key, quota, outcome, keep_partial, started_at, ended_at, "
+        "n_answered, fingerprint, sketch, over_quota, training, payload, header, status, "
+        "counted, over_target, received_at, received_via) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [uid, ct_hash, form_id, "f" * 64, "k1", station, enumerator, site, cell_key(quota),
+         json.dumps(quota), outcome, None, iso(started), iso(ended), n_answered, None, None, 0,
+         int(training), "hpke", json.dumps(header), status,
+         int(status == "accepted" and outcome == "completed"), 0, iso(now()), "http"])
+    sid = int(cur.lastrowid)
+    db.execute("INSERT INTO ciphertexts (submission_id, uuid, ct_hash, ciphertext) "
+               "VALUES (?, ?, ?, ?)", [sid, uid, ct_hash, b"\x00opaque-test-bytes"])
+    return sid
+
+
+def add_station(db: Any, code: str, *, last_sync: datetime | None = None,
+                pending: int | None = None, revoked: bool = False) -> None:
+    db.execute("INSERT INTO stations (code, created_at, last_sync_at, reported_pending, "
+               "reported_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
+               [code, iso(now() - timedelta(days=10)), iso(last_sync) if last_sync else None,
+                pending, iso(last_sync) if (last_sync and pending is not None) else None,
+                iso(now()) if revoked else None])
