@@ -1,0 +1,246 @@
+"""The aggregator's SQLite schema: every table, as numbered migrations.
+
+One file, one writer at a time (SQLite WAL; readers never block). Steps are applied
+by :func:`fieldkit.db.migrate` under the component name ``aggregator``; never edit a
+step that has shipped -- append a new one.
+
+What is stored, and what is not:
+
+* ``submissions``: one row per stored sealed submission, with one column per clear
+  header field so dashboards can use plain SQL, plus ``header`` (the canonical JSON
+  the station bound into HPKE ``info``: export needs those exact bytes) and the
+  aggregator's own verdict (``status``, ``counted``, ``over_target``). Answers are not
+  here: they exist only inside the ciphertext, which the aggregator cannot open.
+* ``ciphertexts``: the sealed bytes, in their own table, so that no dashboard query
+  ever touches them.
+* Station credentials and enrollment tokens are stored only as SHA-256 hashes.
+* Users' passwords only as Argon2id/scrypt strings (``fieldkit.crypto.hash_secret``).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from fieldkit.db import migrate, open_db
+
+COMPONENT = "aggregator"
+
+
+def _step1_schema(db: sqlite_utils.Database) -> None:
+    statements = [
+        # accounts (login, roles, lockout are aggregator-B's; the table is here)
+        """CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'supervisor', 'irb')),
+            password_hash TEXT NOT NULL,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            last_login_at TEXT,
+            created_at TEXT NOT NULL)""",
+        # the study's public configuration (public keys + dedup secrets; never a private key)
+        """CREATE TABLE study (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            study_id TEXT NOT NULL,
+            config TEXT NOT NULL,
+            updated_at TEXT NOT NULL)""",
+        # every registered form version (the hash is the version the IRB approves)
+        """CREATE TABLE form_versions (
+            hash TEXT PRIMARY KEY,
+            form_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            source TEXT NOT NULL,
+            data TEXT NOT NULL,
+            registered_at TEXT NOT NULL)""",
+        "CREATE INDEX form_versions_form ON form_versions (form_id, registered_at)",
+        """CREATE TABLE approvals (
+            hash TEXT PRIMARY KEY REFERENCES form_versions (hash),
+            irb_reference TEXT NOT NULL,
+            approved_on TEXT NOT NULL,
+            approver TEXT NOT NULL,
+            recorded_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL)""",
+        # stations and their enrollment
+        """CREATE TABLE stations (
+            code TEXT PRIMARY KEY,
+            enumerators TEXT NOT NULL DEFAULT '[]',
+            credential_hash TEXT UNIQUE,
+            created_at TEXT NOT NULL,
+            enrolled_at TEXT,
+            revoked_at TEXT,
+            last_sync_at TEXT,
+            reported_pending INTEGER,
+            reported_at TEXT)""",
+        """CREATE TABLE enrollment_tokens (
+            token_hash TEXT PRIMARY KEY,
+            station TEXT NOT NULL REFERENCES stations (code),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT)""",
+        # sealed submissions: header columns + verdict; ciphertext kept apart
+        """CREATE TABLE submissions (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL,
+            ct_hash TEXT NOT NULL,
+            form_id TEXT NOT NULL,
+            form_hash TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            station TEXT NOT NULL,
+            enumerator TEXT NOT NULL,
+            site TEXT,
+            cell_key TEXT NOT NULL,
+            quota TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            keep_partial INTEGER,
+            started_at TEXT NOT NULL,
+            ended_at TEXT NOT NULL,
+            n_answered INTEGER NOT NULL,
+            fingerprint TEXT,
+            sketch BLOB,
+            over_quota INTEGER NOT NULL,
+            training INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            header TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('accepted', 'duplicate_content', 'conflict')),
+            counted INTEGER NOT NULL DEFAULT 0,
+            over_target INTEGER NOT NULL DEFAULT 0,
+            received_at TEXT NOT NULL,
+            received_via TEXT NOT NULL CHECK (received_via IN ('http', 'bundle')),
+            UNIQUE (uuid, ct_hash))""",
+        "CREATE INDEX submissions_fingerprint ON submissions (form_id, fingerprint)",
+        "CREATE INDEX submissions_cell ON submissions (form_id, cell_key, counted)",
+        "CREATE INDEX submissions_station ON submissions (station, received_at)",
+        "CREATE INDEX submissions_ended ON submissions (form_id, ended_at)",
+        "CREATE INDEX submissions_received ON submissions (received_at)",
+        """CREATE TABLE ciphertexts (
+            submission_id INTEGER PRIMARY KEY REFERENCES submissions (id),
+            uuid TEXT NOT NULL,
+            ct_hash TEXT NOT NULL,
+            ciphertext BLOB NOT NULL)""",
+        # LSH index of similarity sketches: one row per (band bucket, submission)
+        """CREATE TABLE sketch_bands (
+            bucket INTEGER NOT NULL,
+            submission_id INTEGER NOT NULL,
+            PRIMARY KEY (bucket, submission_id)) WITHOUT ROWID""",
+        # duplicate review: conflicts, duplicate content, near-duplicates; nothing deleted
+        """CREATE TABLE review_items (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('conflict', 'duplicate_content', 'near_duplicate')),
+            form_id TEXT NOT NULL,
+            uuid_a TEXT NOT NULL,
+            uuid_b TEXT NOT NULL,
+            submission_a INTEGER NOT NULL REFERENCES submissions (id),
+            submission_b INTEGER NOT NULL REFERENCES submissions (id),
+            score REAL,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'distinct', 'duplicate')),
+            decided_by TEXT,
+            decided_at TEXT,
+            UNIQUE (kind, submission_a, submission_b))""",
+        "CREATE INDEX review_items_status ON review_items (status, created_at)",
+        """CREATE TABLE review_decisions (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES review_items (id),
+            decision TEXT NOT NULL CHECK (decision IN ('distinct', 'duplicate')),
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            note TEXT)""",
+        # soft quotas
+        """CREATE TABLE quota_cells (
+            form_id TEXT NOT NULL,
+            cell_key TEXT NOT NULL,
+            target INTEGER NOT NULL CHECK (target >= 0),
+            tolerance INTEGER NOT NULL DEFAULT 0 CHECK (tolerance >= 0),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (form_id, cell_key))""",
+        """CREATE TABLE quota_counts (
+            form_id TEXT NOT NULL,
+            cell_key TEXT NOT NULL,
+            count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (form_id, cell_key))""",
+        """CREATE TABLE allocations (
+            form_id TEXT NOT NULL,
+            cell_key TEXT NOT NULL,
+            station TEXT NOT NULL REFERENCES stations (code),
+            allocation INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (form_id, cell_key, station))""",
+        # completes per station, form and day (interview end date): the "recent activity"
+        # that allocations are rebalanced by, without scanning submissions at every sync
+        """CREATE TABLE station_activity (
+            form_id TEXT NOT NULL,
+            station TEXT NOT NULL,
+            day TEXT NOT NULL,
+            completes INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (form_id, station, day))""",
+        # one row per sync request or bundle import (rejected items with their codes)
+        """CREATE TABLE sync_log (
+            id INTEGER PRIMARY KEY,
+            station TEXT NOT NULL,
+            at TEXT NOT NULL,
+            via TEXT NOT NULL,
+            items INTEGER NOT NULL,
+            accepted INTEGER NOT NULL,
+            duplicates INTEGER NOT NULL,
+            conflicts INTEGER NOT NULL,
+            duplicate_content INTEGER NOT NULL,
+            rejected INTEGER NOT NULL,
+            rejections TEXT NOT NULL DEFAULT '[]',
+            duration_ms INTEGER)""",
+        "CREATE INDEX sync_log_station ON sync_log (station, at)",
+        """CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '')""",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
+STEPS = [_step1_schema]
+
+
+def migrate_aggregator(db: sqlite_utils.Database) -> int:
+    return migrate(db, COMPONENT, STEPS)
+
+
+def open_aggregator_db(path: str | Path, *, migrate_schema: bool = True) -> sqlite_utils.Database:
+    """Open the aggregator database (WAL, synchronous=FULL) and bring its schema up to date."""
+    db = open_db(path)
+    if migrate_schema:
+        migrate_aggregator(db)
+    return db
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction (``BEGIN IMMEDIATE``): all of it is stored, or none of it."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def utc_now() -> str:
+    """Current UTC time, ISO 8601 with a ``Z`` (sorts as text)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -1,0 +1,397 @@
+"""The ingest core, shared by the HTTP sync API and USB bundle import. Flask-free.
+
+``ingest_batch(db, station, items, via=...)`` takes wire items
+(``{"header", "ciphertext", "ct_hash"}``) and returns one result per item, in order:
+
+==================  =====================================================  ========  =====
+status              meaning                                                stored    acked
+==================  =====================================================  ========  =====
+accepted            new UUID (and new content)                             yes       yes
+duplicate           same UUID, same ct_hash as a stored one: a resend      no (has)  yes
+conflict            same UUID, other ct_hash: kept, flagged for review,    yes       yes
+                    never overwrites, never counted
+duplicate_content   same keyed fingerprint under another UUID (same        yes       yes
+                    answers twice): kept, flagged, not counted
+rejected            with a machine-readable ``code`` (see below)           no        no
+==================  =====================================================  ========  =====
+
+Rejection codes: ``crypto.bad_header`` / ``crypto.bad_item`` (the envelope's own checks:
+header schema, base64), ``sync.ct_hash_mismatch`` (tampered or damaged),
+``sync.item_too_large``, ``sync.unknown_form``, ``sync.form_not_approved``,
+``sync.form_mismatch``, ``sync.unknown_key``, ``sync.station_mismatch``,
+``sync.station_revoked``, ``sync.training_item``.
+
+One rejected item never blocks the rest. The whole batch is one SQLite transaction:
+either every verdict is stored or none is (then the station simply sends it again,
+and a resend is harmless). Accepted completes whose similarity sketch shares an LSH
+band with a stored submission of the same form, at estimated similarity >=
+``dedup.NEAR_DUPLICATE_THRESHOLD``, go to the review queue (``near_duplicate``);
+nothing is ever deleted.
+
+The aggregator validates headers and hashes; it never opens a ciphertext.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import sqlite_utils
+
+from fieldkit import dedup
+from fieldkit.canonical import canonical_json
+from fieldkit.envelope import validate_header
+from fieldkit.errors import FieldkitError
+from fieldkit.quotas import cell_key
+
+from aggregator import quota_service
+from aggregator.db import transaction, utc_now
+from aggregator.registry import form_index, study_key_ids
+
+MAX_ITEM_BYTES = 1_000_000        # ciphertext bytes; an interview is a few kB
+MAX_BATCH_ITEMS = 500
+CANDIDATES_PER_BUCKET = 32        # LSH: newest N per bucket, so lookup cost is bounded
+STORED_STATUSES = ("accepted", "conflict", "duplicate_content")
+ACKED_STATUSES = ("accepted", "duplicate", "conflict", "duplicate_content")
+_CHUNK = 400                      # SQLite bound parameters per IN (...)
+
+
+@dataclass
+class ItemResult:
+    index: int
+    uuid: str | None
+    ct_hash: str | None
+    status: str
+    code: str | None = None
+    message: str | None = None
+    flagged: bool = False          # sent to the review queue
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"index": self.index, "uuid": self.uuid, "ct_hash": self.ct_hash,
+                               "status": self.status}
+        if self.code:
+            out["code"] = self.code
+            out["message"] = self.message
+        if self.flagged:
+            out["flagged"] = True
+        return out
+
+
+@dataclass
+class BatchResult:
+    results: list[ItemResult] = field(default_factory=list)
+    counted: dict[tuple[str, str], int] = field(default_factory=dict)  # new completes per cell
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    def summary(self) -> dict[str, int]:
+        return {"accepted": self.count("accepted"), "duplicates": self.count("duplicate"),
+                "conflicts": self.count("conflict"),
+                "duplicate_content": self.count("duplicate_content"),
+                "rejected": self.count("rejected")}
+
+
+@dataclass
+class _Valid:
+    index: int
+    header: dict[str, Any]
+    ciphertext: bytes
+    ct_hash: str
+    cell: str
+
+
+def _reject(index: int, uuid: Any, ct_hash: Any, error: FieldkitError, lang: str) -> ItemResult:
+    return ItemResult(index=index, uuid=uuid if isinstance(uuid, str) else None,
+                      ct_hash=ct_hash if isinstance(ct_hash, str) else None, status="rejected",
+                      code=error.code, message=error.message(lang))
+
+
+def _ids_of(raw: Any) -> tuple[Any, Any]:
+    if not isinstance(raw, Mapping):
+        return None, None
+    header = raw.get("header")
+    uid = header.get("uuid") if isinstance(header, Mapping) else None
+    return uid, raw.get("ct_hash")
+
+
+def check_item(raw: Any, *, station: str, forms: Mapping[str, tuple[str, bool]],
+               key_ids: frozenset[str], max_item_bytes: int = MAX_ITEM_BYTES) -> _Valid:
+    """Validate one wire item without touching the database; raise ``FieldkitError``."""
+    uid, ct_hash = _ids_of(raw)
+    shown = uid if isinstance(uid, str) else "?"
+    if not isinstance(raw, Mapping):
+        raise FieldkitError("crypto.bad_item", uuid="?", reason="item is not an object")
+    extra = set(raw) - {"header", "ciphertext", "ct_hash"}
+    if extra:
+        raise FieldkitError("crypto.bad_item", uuid=shown,
+                            reason="unknown fields: " + ", ".join(sorted(map(str, extra))))
+    header = validate_header(raw.get("header"))      # crypto.bad_header
+    ct_b64 = raw.get("ciphertext")
+    if not isinstance(ct_b64, str) or not isinstance(ct_hash, str):
+        raise FieldkitError("crypto.bad_item", uuid=shown,
+                            reason="ciphertext and ct_hash must be strings")
+    if len(ct_b64) > (max_item_bytes * 4) // 3 + 4:
+        raise FieldkitError("sync.item_too_large", uuid=shown, limit=max_item_bytes)
+    try:
+        ciphertext = base64.b64decode(ct_b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise FieldkitError("crypto.bad_item", uuid=shown, reason="ciphertext is not base64") \
+            from None
+    if hashlib.sha256(ciphertext).hexdigest() != ct_hash:
+        raise FieldkitError("sync.ct_hash_mismatch", uuid=shown)
+    if header["training"]:
+        raise FieldkitError("sync.training_item", uuid=shown)
+    if header["station"] != station:
+        raise FieldkitError("sync.station_mismatch", uuid=shown, claimed=header["station"],
+                            station=station)
+    known = forms.get(header["form_hash"])
+    if known is None:
+        raise FieldkitError("sync.unknown_form", uuid=shown, form_hash=header["form_hash"])
+    if known[0] != header["form_id"]:
+        raise FieldkitError("sync.form_mismatch", uuid=shown, form_id=header["form_id"],
+                            form_hash=header["form_hash"], registered=known[0])
+    if not known[1]:
+        raise FieldkitError("sync.form_not_approved", uuid=shown, form_hash=header["form_hash"])
+    if header["key_id"] not in key_ids:
+        raise FieldkitError("sync.unknown_key", uuid=shown, key_id=header["key_id"])
+    return _Valid(index=-1, header=header, ciphertext=ciphertext, ct_hash=ct_hash,
+                  cell=cell_key(header["quota"]))
+
+
+def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def ingest_batch(db: sqlite_utils.Database, station: str, items: Sequence[Any], *,
+                 via: str = "http", revoked: bool = False, lang: str = "en",
+                 reported_pending: int | None = None,
+                 max_item_bytes: int = MAX_ITEM_BYTES) -> BatchResult:
+    """Classify and store a batch in one transaction (see the module docstring)."""
+    started = time.perf_counter()
+    result = BatchResult()
+    slots: list[ItemResult | _Valid] = []
+    if revoked:
+        for index, raw in enumerate(items):
+            uid, ct_hash = _ids_of(raw)
+            slots.append(_reject(index, uid, ct_hash,
+                                 FieldkitError("sync.station_revoked", station=station), lang))
+    else:
+        forms = form_index(db)
+        key_ids = study_key_ids(db)
+        for index, raw in enumerate(items):
+            try:
+                valid = check_item(raw, station=station, forms=forms, key_ids=key_ids,
+                                   max_item_bytes=max_item_bytes)
+            except FieldkitError as err:
+                uid, ct_hash = _ids_of(raw)
+                slots.append(_reject(index, uid, ct_hash, err, lang))
+                continue
+            valid.index = index
+            slots.append(valid)
+
+    valid_items = [s for s in slots if isinstance(s, _Valid)]
+    with transaction(db):
+        stored = _store(db, station, valid_items, via, result) if valid_items else {}
+        for slot in slots:
+            result.results.append(slot if isinstance(slot, ItemResult) else stored[slot.index])
+        now = utc_now()
+        if via == "http":
+            db.execute("UPDATE stations SET last_sync_at = ?, reported_pending = "
+                       "COALESCE(?, reported_pending), reported_at = CASE WHEN ? IS NULL "
+                       "THEN reported_at ELSE ? END WHERE code = ?",
+                       [now, reported_pending, reported_pending, now, station])
+        elif result.counted:
+            quota_service.consume_allocation(db, station, result.counted)
+        summary = result.summary()
+        rejections = [[r.uuid, r.code] for r in result.results if r.status == "rejected"]
+        db.execute("INSERT INTO sync_log (station, at, via, items, accepted, duplicates, "
+                   "conflicts, duplicate_content, rejected, rejections, duration_ms) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   [station, now, via, len(items), summary["accepted"], summary["duplicates"],
+                    summary["conflicts"], summary["duplicate_content"], summary["rejected"],
+                    json.dumps(rejections[:1000]),
+                    int((time.perf_counter() - started) * 1000)])
+    return result
+
+
+def _store(db: sqlite_utils.Database, station: str, items: list[_Valid], via: str,
+           result: BatchResult) -> dict[int, ItemResult]:
+    uuids = sorted({v.header["uuid"] for v in items})
+    by_uuid: dict[str, list[tuple[int, str]]] = {}        # uuid -> [(id, ct_hash)]
+    for chunk in _chunks(uuids):
+        for sid, uid, ct in db.execute(
+                f"SELECT id, uuid, ct_hash FROM submissions WHERE uuid IN "
+                f"({','.join('?' * len(chunk))}) ORDER BY id", list(chunk)).fetchall():
+            by_uuid.setdefault(uid, []).append((sid, ct))
+    fps = sorted({v.header["fingerprint"] for v in items if v.header["fingerprint"]})
+    by_fp: dict[tuple[str, str], tuple[int, str]] = {}   # (form_id, fp) -> (id, uuid)
+    for chunk in _chunks(fps):
+        for sid, uid, form_id, fp in db.execute(
+                f"SELECT id, uuid, form_id, fingerprint FROM submissions WHERE fingerprint IN "
+                f"({','.join('?' * len(chunk))}) AND status != 'conflict' ORDER BY id",
+                list(chunk)).fetchall():
+            by_fp.setdefault((form_id, fp), (sid, uid))
+    cell_targets = quota_service.targets(db, {v.header["form_id"] for v in items})
+    cell_counts = {k: n for k, n in quota_service.counts(db).items() if k in cell_targets}
+    next_id = (db.execute("SELECT COALESCE(MAX(id), 0) FROM submissions").fetchone()[0]) + 1
+    received_at = utc_now()
+
+    out: dict[int, ItemResult] = {}
+    sub_rows: list[list[Any]] = []
+    ct_rows: list[list[Any]] = []
+    reviews: list[list[Any]] = []
+    near_candidates: list[tuple[int, _Valid]] = []
+    for v in items:
+        h = v.header
+        uid, form_id = h["uuid"], h["form_id"]
+        previous = by_uuid.get(uid, [])
+        if any(ct == v.ct_hash for _, ct in previous):
+            out[v.index] = ItemResult(v.index, uid, v.ct_hash, "duplicate")
+            continue
+        sid = next_id
+        next_id += 1
+        fp_hit = by_fp.get((form_id, h["fingerprint"])) if h["fingerprint"] else None
+        if previous:
+            status = "conflict"
+            reviews.append(["conflict", form_id, uid, uid, previous[0][0], sid, None])
+        elif fp_hit is not None and fp_hit[1] != uid:
+            status = "duplicate_content"
+            reviews.append(["duplicate_content", form_id, fp_hit[1], uid, fp_hit[0], sid, 1.0])
+        else:
+            status = "accepted"
+        counted = status == "accepted" and h["outcome"] == "completed"
+        over_target = False
+        if counted:
+            key = (form_id, v.cell)
+            if key in cell_targets:
+                before = cell_counts.get(key, 0)
+                over_target = before >= cell_targets[key].target
+                cell_counts[key] = before + 1
+            result.counted[key] = result.counted.get(key, 0) + 1
+            quota_service.add_completes(db, form_id, v.cell, station, h["ended_at"][:10])
+        sketch = h["sketch"]
+        sub_rows.append([
+            sid, uid, v.ct_hash, form_id, h["form_hash"], h["key_id"], h["station"],
+            h["enumerator"], h["site"], v.cell, canonical_json(h["quota"]).decode("utf-8"),
+            h["outcome"], None if h["keep_partial"] is None else int(h["keep_partial"]),
+            h["started_at"], h["ended_at"], h["n_answered"], h["fingerprint"],
+            dedup.pack(sketch) if sketch else None, int(h["over_quota"]), int(h["training"]),
+            h["payload"], canonical_json(h).decode("utf-8"), status, int(counted),
+            int(over_target), received_at, via])
+        ct_rows.append([sid, uid, v.ct_hash, v.ciphertext])
+        by_uuid.setdefault(uid, []).append((sid, v.ct_hash))
+        if h["fingerprint"] and (form_id, h["fingerprint"]) not in by_fp:
+            by_fp[(form_id, h["fingerprint"])] = (sid, uid)
+        item = ItemResult(v.index, uid, v.ct_hash, status, flagged=status != "accepted")
+        out[v.index] = item
+        if (status == "accepted" and dedup.informative(sketch)
+                and h["n_answered"] >= dedup.MIN_TOKENS):
+            near_candidates.append((sid, v))
+
+    db.conn.executemany(
+        "INSERT INTO submissions (id, uuid, ct_hash, form_id, form_hash, key_id, station, "
+        "enumerator, site, cell_key, quota, outcome, keep_partial, started_at, ended_at, "
+        "n_answered, fingerprint, sketch, over_quota, training, payload, header, status, "
+        "counted, over_target, received_at, received_via) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        sub_rows)
+    db.conn.executemany("INSERT INTO ciphertexts (submission_id, uuid, ct_hash, ciphertext) "
+                   "VALUES (?, ?, ?, ?)", ct_rows)
+    reviews.extend(_near_duplicates(db, near_candidates, out))
+    now = utc_now()
+    db.conn.executemany("INSERT OR IGNORE INTO review_items (kind, form_id, uuid_a, uuid_b, "
+                   "submission_a, submission_b, score, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   [r + [now] for r in reviews])
+    return out
+
+
+def _near_duplicates(db: sqlite_utils.Database, items: list[tuple[int, _Valid]],
+                     out: dict[int, ItemResult]) -> list[list[Any]]:
+    """LSH lookup for new accepted sketches; returns review rows and indexes the new ones."""
+    if not items:
+        return []
+    reviews: list[list[Any]] = []
+    band_rows: list[tuple[int, int]] = []
+    local: dict[int, list[tuple[int, str, list[int]]]] = {}   # bucket -> in-batch entries
+    sketches: dict[int, tuple[str, list[int]]] = {}
+    for sid, v in items:
+        sketch = v.header["sketch"]
+        form_id = v.header["form_id"]
+        buckets = dedup.bands(sketch, form_id)
+        candidate_ids: set[int] = set()
+        for bucket in buckets:
+            candidate_ids.update(r[0] for r in db.execute(
+                "SELECT submission_id FROM sketch_bands WHERE bucket = ? "
+                "ORDER BY submission_id DESC LIMIT ?", [bucket, CANDIDATES_PER_BUCKET]))
+        missing = [c for c in candidate_ids if c not in sketches]
+        for chunk in _chunks(missing):
+            for cid, cuid, blob in db.execute(
+                    f"SELECT id, uuid, sketch FROM submissions WHERE id IN "
+                    f"({','.join('?' * len(chunk))})", list(chunk)).fetchall():
+                sketches[cid] = (cuid, dedup.unpack(blob))
+        pairs = [(cid, *sketches[cid]) for cid in candidate_ids if cid in sketches]
+        for bucket in buckets:
+            pairs.extend(local.get(bucket, []))
+        seen: set[int] = set()
+        for cid, cuid, other in pairs:
+            if cid in seen or cid == sid:
+                continue
+            seen.add(cid)
+            score = dedup.similarity(sketch, other)
+            if score >= dedup.NEAR_DUPLICATE_THRESHOLD:
+                reviews.append(["near_duplicate", form_id, cuid, v.header["uuid"], cid, sid,
+                                round(score, 4)])
+                out[v.index].flagged = True
+        for bucket in buckets:
+            band_rows.append((bucket, sid))
+            local.setdefault(bucket, []).append((sid, v.header["uuid"], list(sketch)))
+    db.conn.executemany("INSERT OR IGNORE INTO sketch_bands (bucket, submission_id) VALUES (?, ?)",
+                   band_rows)
+    return reviews
+
+
+def import_bundle(db: sqlite_utils.Database, path: Any, *, allow_unsigned: bool = False,
+                  ack_path: Any = None, lang: str = "en",
+                  batch_size: int = MAX_BATCH_ITEMS) -> BatchResult:
+    """Ingest a USB bundle with exactly the sync semantics (``via="bundle"``).
+
+    The bundle must carry a MAC made with its station's credential (see
+    ``client.write_bundle``) unless ``allow_unsigned``. A revoked or unknown station's
+    items are all rejected. Large bundles go in transactions of ``batch_size`` items; an
+    import interrupted halfway is simply run again (what was stored answers duplicate).
+    """
+    from aggregator.client import read_bundle, write_ack
+
+    bundle = read_bundle(path)
+    row = db.execute("SELECT revoked_at, credential_hash FROM stations WHERE code = ?",
+                     [bundle.station]).fetchone()
+    total = BatchResult()
+    if row is None:
+        err = FieldkitError("sync.unknown_station", station=bundle.station)
+        for index, raw in enumerate(bundle.items):
+            uid, ct_hash = _ids_of(raw)
+            total.results.append(_reject(index, uid, ct_hash, err, lang))
+        return total
+    revoked_at, credential_hash = row
+    if not (credential_hash and bundle.verify(credential_hash)) and not allow_unsigned:
+        raise FieldkitError("sync.bundle_signature", path=str(path), station=bundle.station)
+    for start in range(0, len(bundle.items), batch_size):
+        part = ingest_batch(db, bundle.station, bundle.items[start:start + batch_size],
+                            via="bundle", revoked=bool(revoked_at), lang=lang)
+        for item in part.results:
+            item.index += start
+            total.results.append(item)
+        for key, n in part.counted.items():
+            total.counted[key] = total.counted.get(key, 0) + n
+    if ack_path is not None:
+        write_ack(ack_path, bundle.station,
+                  [(r.uuid, r.ct_hash, r.status) for r in total.results
+                   if r.uuid and r.ct_hash])
+    return total
