@@ -188,6 +188,20 @@ _define("export.out_not_empty", N_("The output folder {path} already holds an ex
 # --- privacy ----------------------------------------------------------------------
 
 # --- station ----------------------------------------------------------------------
+_define("station.unknown_form", N_("This questionnaire is not on this station."),
+        N_("Choose a questionnaire from the list on the start page."), 404)
+_define("station.form_not_approved",
+        N_("The questionnaire “{form}” is not an approved version, so it cannot be used."),
+        N_("Sync with the aggregator to receive the approved version, or ask your supervisor."),
+        403)
+_define("station.not_enrolled", N_("This station is not enrolled in a study yet."),
+        N_("Run “fieldkit station enroll URL TOKEN” with the code from your supervisor."), 409)
+_define("station.training_no_sync", N_("A training station never sends data."),
+        N_("Nothing to do: training interviews stay on this laptop, sealed."), 409)
+_define("station.sync_failed", N_("Sync did not finish: {reason}"),
+        N_("Nothing was lost. Check the connection to the aggregator and try again."), 502)
+_define("station.link_invalid", N_("This link has already been used or has expired."),
+        N_("Ask the interviewer for a new link."), 410)
 
 # --- sync and aggregator ----------------------------------------------------------
 # request level (the whole request is refused and nothing is stored)
