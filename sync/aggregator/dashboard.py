@@ -13,10 +13,12 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+from fieldkit.i18n import N_
+
 from aggregator import charts, supervision
 from aggregator.auth import audit, current_user, iso, role_required, utcnow
 from aggregator.db import transaction
-from aggregator.web import get_db
+from aggregator.web import display_timezone, get_db
 
 bp = Blueprint("dashboard", __name__, url_prefix="/supervisor")
 
@@ -69,7 +71,7 @@ def quota_cells(form_id: str | None = None) -> list[dict[str, Any]]:
     cells = []
     for fid, by_cell in quota_status(get_db(), form_id).items():
         for key, info in by_cell.items():
-            allocations = sorted(info["allocations"].items())
+            allocations = sorted((st, n) for st, n in info["allocations"].items() if n > 0)
             cells.append({
                 "form_id": fid, "cell_key": key, "target": info["target"],
                 "tolerance": info["tolerance"], "count": info["count"],
@@ -100,6 +102,18 @@ def review_items(status: str | None = "open") -> list[dict[str, Any]]:
         f"SELECT * FROM review_items {where} ORDER BY created_at, id", params)]
 
 
+def _speed_config() -> dict[str, float]:
+    """Thresholds (app config ``SPEED_MIN_SECONDS_PER_ANSWER``, ``SPEED_FRACTION_OF_MEDIAN``)."""
+    from flask import current_app
+    return {"min_seconds_per_answer":
+            float(current_app.config.get("SPEED_MIN_SECONDS_PER_ANSWER", 4.0)),
+            "fraction_of_median": float(current_app.config.get("SPEED_FRACTION_OF_MEDIAN", 0.4))}
+
+
+def _speed_flags(rows: list[dict[str, Any]]) -> list[supervision.SpeedFlag]:
+    return supervision.speed_flags(rows, **_speed_config())
+
+
 def _selected_form() -> str | None:
     form = request.args.get("form") or None
     return form if form in form_ids() else None
@@ -111,7 +125,7 @@ def _selected_form() -> str | None:
 def overview() -> Any:
     form = _selected_form()
     rows = header_rows(form)
-    days = supervision.completes_per_day(rows, days=30)
+    days = supervision.completes_per_day(rows, days=30, tz=display_timezone())
     cells = quota_cells(form)
     by_form: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for cell in cells:
@@ -122,7 +136,7 @@ def overview() -> Any:
         totals=supervision.outcome_totals(rows),
         stations=supervision.freshness(station_rows()),
         open_reviews=len(review_items("open")),
-        speed_count=len(supervision.speed_flags(rows)),
+        speed_count=len(_speed_flags(rows)),
         outcome_labels=supervision.OUTCOME_LABELS, outcomes=supervision.OUTCOMES,
         charts=charts)
 
@@ -152,9 +166,11 @@ def stations() -> Any:
 @role_required(*SUPERVISORS)
 def speed() -> Any:
     form = _selected_form()
-    flags = supervision.speed_flags(header_rows(form))
+    flags = _speed_flags(header_rows(form))
     return render_template("supervisor/speed.html", forms=form_ids(), form=form, flags=flags,
-                           by_enumerator=supervision.speed_by_enumerator(flags))
+                           by_enumerator=supervision.speed_by_enumerator(flags),
+                           min_seconds=_speed_config()["min_seconds_per_answer"],
+                           pct=round(100 * _speed_config()["fraction_of_median"]))
 
 
 @bp.route("/reviews")
@@ -211,8 +227,30 @@ def review(item_id: int) -> Any:
                            "WHERE id = ?", [decision, user["username"], now, item_id])
                 audit("review.decide", f"{item_id} {decision}")
             return redirect(url_for("dashboard.reviews"))
-    ids = [item["submission_a"], item["submission_b"]]
-    return render_template("supervisor/review.html", item=item, headers=_headers_of(ids),
-                           ids=ids, decisions=_decisions(item_id), error=error,
-                           header_fields=[c for c in HEADER_COLUMNS if c != "id"]), (
-                               400 if error else 200)
+    headers = _headers_of([item["submission_a"], item["submission_b"]])
+    pair = [headers.get(item["submission_a"], {}), headers.get(item["submission_b"], {})]
+    return render_template("supervisor/review.html", item=item, rows=_comparison(pair),
+                           decisions=_decisions(item_id), error=error), (400 if error else 200)
+
+
+# What the review page compares: (label, field, how to show it).
+COMPARED = (
+    (N_("Submission ID"), "uuid", "short"), (N_("Form version"), "form_hash", "short"),
+    (N_("Station"), "station", ""), (N_("Enumerator"), "enumerator", ""),
+    (N_("Site"), "site", ""), (N_("Outcome"), "outcome", "outcome"),
+    (N_("Started"), "started_at", "when"), (N_("Minutes"), "minutes", ""),
+    (N_("Answers"), "n_answered", ""), (N_("Received"), "received_at", "when"),
+    (N_("Stored as"), "status", "status"),
+)
+
+
+def _comparison(pair: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for h in pair:
+        seconds = supervision.duration_seconds(h) if h else None
+        h["minutes"] = None if seconds is None else round(seconds / 60, 1)
+    rows = []
+    for label, field, how in COMPARED:
+        values = [h.get(field) for h in pair]
+        rows.append({"label": label, "field": field, "how": how, "cells": values,
+                     "same": values[0] is not None and values[0] == values[1]})
+    return rows

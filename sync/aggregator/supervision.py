@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Iterable, Mapping, Sequence
 
 from fieldkit.i18n import N_
@@ -77,11 +77,11 @@ def outcome_totals(rows: Iterable[Row]) -> OutcomeLine:
     return OutcomeLine("", {o: counter.get(o, 0) for o in OUTCOMES}, sum(counter.values()))
 
 
-def completes_per_day(rows: Iterable[Row], *, days: int = 30,
-                      today: date | None = None) -> list[tuple[str, int]]:
-    """Completed interviews per day (UTC, by end time) for the last ``days`` days,
-    every day present (zeros included), oldest first."""
-    today = today or datetime.now(timezone.utc).date()
+def completes_per_day(rows: Iterable[Row], *, days: int = 30, today: date | None = None,
+                      tz: tzinfo = timezone.utc) -> list[tuple[str, int]]:
+    """Completed interviews per day (local day in ``tz``, by end time) for the last
+    ``days`` days, every day present (zeros included), oldest first."""
+    today = today or datetime.now(tz).date()
     first = today - timedelta(days=days - 1)
     counter: Counter[date] = Counter()
     for row in _real(rows):
@@ -89,7 +89,7 @@ def completes_per_day(rows: Iterable[Row], *, days: int = 30,
             continue
         ended = parse_time(row.get("ended_at"))
         if ended is not None:
-            counter[ended.astimezone(timezone.utc).date()] += 1
+            counter[ended.astimezone(tz).date()] += 1
     return [((first + timedelta(days=i)).isoformat(), counter.get(first + timedelta(days=i), 0))
             for i in range(days)]
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import (Flask, Response, current_app, g, jsonify, redirect, render_template,
                    request, send_from_directory, session, url_for)
+from babel.dates import format_datetime
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -76,9 +78,31 @@ LABELS: dict[str, dict[str, str]] = {
         "near_duplicate": N_("Two submissions of the same form have very similar answers "
                              "(a keyed similarity sketch matched). This can be double entry "
                              "or fabrication, or a coincidence.")},
+    "STORED_STATUS": {"accepted": N_("accepted"), "conflict": N_("conflicting resend"),
+                      "duplicate_content": N_("same answers as another")},
     "REVIEW_STATUS": {"open": N_("open"), "distinct": N_("distinct"),
                       "duplicate": N_("duplicate")},
 }
+
+
+def display_timezone() -> ZoneInfo:
+    """Times on pages are shown in the study's time zone (``DISPLAY_TIMEZONE``,
+    default Asia/Kolkata); the database keeps UTC."""
+    try:
+        return ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE") or "Asia/Kolkata")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def when(value: str | None, pattern: str = "d MMM, HH:mm") -> str:
+    """An ISO UTC time as a short local time in the page language ("23 नोव्हें, 13:36")."""
+    from aggregator.supervision import parse_time
+
+    moment = parse_time(value)
+    if moment is None:
+        return value or ""
+    return format_datetime(moment, pattern, tzinfo=display_timezone(),
+                           locale=g.get("lang", "en"))
 
 
 def _wants_json() -> bool:
@@ -110,7 +134,10 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES, **LABELS)
+    from aggregator.supervision import OUTCOME_LABELS
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES,
+                                 OUTCOME_LABELS=OUTCOME_LABELS, **LABELS)
+    app.jinja_env.filters["when"] = when
 
     @app.before_request
     def _web_before() -> Any:
@@ -139,7 +166,8 @@ def init_web(app: Flask) -> None:
     @app.context_processor
     def _web_context() -> dict[str, Any]:
         user = auth.current_user()
-        return {"lang": g.get("lang", "en"), "user": user}
+        return {"lang": g.get("lang", "en"), "user": user,
+                "timezone_name": str(display_timezone())}
 
     @app.route("/fonts/<path:name>", endpoint="web_font")
     def web_font(name: str) -> Response:

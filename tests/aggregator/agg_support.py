@@ -124,3 +124,69 @@ def add_station(db: Any, code: str, *, last_sync: datetime | None = None,
                [code, iso(now() - timedelta(days=10)), iso(last_sync) if last_sync else None,
                 pending, iso(last_sync) if (last_sync and pending is not None) else None,
                 iso(now()) if revoked else None])
+
+
+def add_review_item(db: Any, kind: str, a: int, b: int, *, form_id: str = "police",
+                    score: float | None = None) -> int:
+    rows = {r[0]: r[1] for r in db.execute(
+        "SELECT id, uuid FROM submissions WHERE id IN (?, ?)", [a, b]).fetchall()}
+    cur = db.execute("INSERT INTO review_items (kind, form_id, uuid_a, uuid_b, submission_a, "
+                     "submission_b, score, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     [kind, form_id, rows[a], rows[b], a, b, score, iso(now())])
+    return int(cur.lastrowid)
+
+
+def seed_demo(db: Any) -> dict[str, Any]:
+    """A small but realistic field week: three stations, two forms with quota cells,
+    allocations, approach outcomes, a too-fast interview and two review items."""
+    from aggregator import quota_service
+    from aggregator.db import transaction
+
+    t0 = now()
+    add_station(db, "pune-1", last_sync=t0 - timedelta(hours=3), pending=4)
+    add_station(db, "thane-1", last_sync=t0 - timedelta(hours=40), pending=12)
+    add_station(db, "nagpur-1", last_sync=None)
+    with transaction(db):
+        for site, target in (("pune", 21), ("thane", 20), ("nagpur", 24)):
+            quota_service.set_target(db, "police", f"site={site}", target, 2)
+        for site in ("pune", "thane"):
+            for gender in ("female", "male"):
+                quota_service.set_target(db, "general_population",
+                                         f"gender={gender};site={site}", 10, 1)
+    plan = [("pune-1", "e01", "pune"), ("pune-1", "e02", "pune"), ("thane-1", "e03", "thane")]
+    ids = []
+    for day in range(12):
+        for k, (station, enumerator, site) in enumerate(plan):
+            start = t0 - timedelta(days=day, hours=3 + k)
+            outcomes = ["completed", "completed", "refused"] if day % 3 else \
+                ["completed", "terminated", "ineligible", "refused"]
+            for j, outcome in enumerate(outcomes):
+                ids.append(insert_header(
+                    db, station=station, enumerator=enumerator, site=site, outcome=outcome,
+                    started=start + timedelta(minutes=40 * j),
+                    minutes=22 if outcome == "completed" else 3,
+                    n_answered=35 if outcome == "completed" else (8 if outcome == "terminated"
+                                                                  else 0)))
+    fast = insert_header(db, station="thane-1", enumerator="e03", site="thane", minutes=2.5,
+                         n_answered=40)
+    for g, n in (("female", 6), ("male", 11)):
+        for i in range(n):
+            insert_header(db, form_id="general_population", station="pune-1", enumerator="e02",
+                          site="pune", quota={"site": "pune", "gender": g},
+                          started=t0 - timedelta(days=i % 5, hours=5), minutes=15,
+                          n_answered=28)
+    # the aggregator's own counts (ingest keeps these incrementally)
+    db.execute("DELETE FROM quota_counts")
+    db.execute("INSERT INTO quota_counts (form_id, cell_key, count) SELECT form_id, cell_key, "
+               "COUNT(*) FROM submissions WHERE counted GROUP BY form_id, cell_key")
+    for station, cell, n in (("pune-1", "site=pune", 0), ("thane-1", "site=thane", 1),
+                             ("pune-1", "gender=female;site=pune", 2),
+                             ("thane-1", "gender=female;site=pune", 1)):
+        form_id = "police" if cell.startswith("site") else "general_population"
+        db.execute("INSERT INTO allocations (form_id, cell_key, station, allocation, updated_at)"
+                   " VALUES (?, ?, ?, ?, ?)", [form_id, cell, station, n, iso(t0)])
+    twin = insert_header(db, station="pune-1", enumerator="e01", site="pune",
+                         status="duplicate_content")
+    near = add_review_item(db, "near_duplicate", ids[0], ids[3], score=0.93)
+    dup = add_review_item(db, "duplicate_content", ids[1], twin)
+    return {"fast": fast, "near_item": near, "dup_item": dup}
