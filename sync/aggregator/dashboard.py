@@ -16,8 +16,8 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from fieldkit.i18n import N_
 
 from aggregator import charts, supervision
-from aggregator.auth import audit, current_user, iso, role_required, utcnow
-from aggregator.db import transaction
+from aggregator.auth import current_user, role_required
+from aggregator.review import decide
 from aggregator.web import display_timezone, get_db
 
 bp = Blueprint("dashboard", __name__, url_prefix="/supervisor")
@@ -40,13 +40,15 @@ def _columns(table: str) -> set[str]:
 
 
 def header_rows(form_id: str | None = None) -> list[dict[str, Any]]:
-    """Clear headers of accepted submissions, one per approach. Conflicting resends and
-    the same answers under another UUID wait in the review queue and are not counted
-    (as for quotas); training never counts."""
+    """Clear headers of the submissions that count, one per approach: completes as the
+    quotas count them (``counted``: review decisions included), other outcomes when
+    accepted. Conflicting resends and the same answers under another UUID wait in the
+    review queue; training never counts."""
     have = _columns("submissions")
     cols = [c for c in HEADER_COLUMNS if c in have]
-    sql = (f"SELECT {', '.join(cols)} FROM submissions "
-           "WHERE status = 'accepted' AND NOT training")
+    sql = (f"SELECT {', '.join(cols)} FROM submissions WHERE NOT training AND "
+           "((outcome = 'completed' AND counted) OR (outcome != 'completed' "
+           "AND status = 'accepted'))")
     params: list[Any] = []
     if form_id:
         sql += " AND form_id = ?"
@@ -218,14 +220,8 @@ def review(item_id: int) -> Any:
         else:
             user = current_user()
             assert user is not None
-            now = iso(utcnow())
-            with transaction(db):
-                db.execute("INSERT INTO review_decisions (item_id, decision, decided_by, "
-                           "decided_at, note) VALUES (?, ?, ?, ?, ?)",
-                           [item_id, decision, user["username"], now, note])
-                db.execute("UPDATE review_items SET status = ?, decided_by = ?, decided_at = ? "
-                           "WHERE id = ?", [decision, user["username"], now, item_id])
-                audit("review.decide", f"{item_id} {decision}")
+            # Logged with who and when; the quota count follows the decision.
+            decide(db, item_id, decision, user["username"], note or None)
             return redirect(url_for("dashboard.reviews"))
     headers = _headers_of([item["submission_a"], item["submission_b"]])
     pair = [headers.get(item["submission_a"], {}), headers.get(item["submission_b"], {})]

@@ -93,11 +93,11 @@ def version(form_hash: str) -> Any:
 @bp.route("/forms/<form_hash>/packet")
 @role_required(*READERS)
 def packet(form_hash: str) -> Any:
-    from fieldkit.forms.review import review_packet
-
     form = load_version(form_hash)
     since = request.args.get("since")
     old = load_version(since) if since else None
+    from fieldkit.forms.review import review_packet
+
     html = review_packet(form, since=old)
     response = Markup(html)
     from flask import make_response
@@ -110,8 +110,8 @@ def packet(form_hash: str) -> Any:
 @bp.route("/diff/<old_hash>/<new_hash>")
 @role_required(*READERS)
 def diff(old_hash: str, new_hash: str) -> Any:
+    old_row, new_row = version_row(old_hash), version_row(new_hash)
     from fieldkit.forms.diff import diff_forms
 
-    old_row, new_row = version_row(old_hash), version_row(new_hash)
     changes = diff_forms(load_version(old_hash), load_version(new_hash))
     return render_template("irb/diff.html", old=old_row, new=new_row, changes=changes)

@@ -8,6 +8,7 @@ and registers the auth, supervisor, IRB and admin blueprints.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -123,11 +124,13 @@ def init_web(app: Flask) -> None:
     """Install the web side into an aggregator app (call once, in ``create_app``)."""
     from aggregator import admin, auth, dashboard, irb
 
-    app.config.setdefault("SESSION_COOKIE_NAME", "fieldkit_aggregator")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE", False)   # True behind the TLS proxy
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", 8 * 3600)
+    # Flask's defaults are already in app.config, so these are set, not defaulted.
+    # SESSION_COOKIE_SECURE stays as configured (True behind the TLS proxy).
+    app.config["SESSION_COOKIE_NAME"] = "fieldkit_aggregator"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        hours=float(app.config.get("WEB_SESSION_HOURS", 8)))
     # CSRF: we decide which requests are checked (all but the Bearer-token API).
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf = CSRFProtect(app)
