@@ -118,3 +118,145 @@ def assert_shipped_devanagari(page: Any, selector: str) -> dict[str, Any]:
     assert not others, f"some Devanagari glyphs fell back to system fonts: {r['fonts']}"
     assert r["conjunct"] < 0.8 * r["explicit"], f"क्ष did not shape as a conjunct: {r}"
     return r
+
+
+# --- the station under test ---------------------------------------------------------------
+
+ENUMERATOR = "E01"
+PIN = "2468"
+
+
+class Station:
+    """A real station app served over loopback HTTP, with its state at hand for setup."""
+
+    def __init__(self, app: Any, server: LiveServer, station_dir: Path) -> None:
+        self.app = app
+        self.server = server
+        self.url = server.url
+        self.dir = station_dir
+        self.private_key: Any = None       # set for non-training stations (make_study)
+
+    @property
+    def state(self) -> Any:
+        return self.app.extensions["fieldkit_station"]
+
+    def add_enumerator(self, code: str = ENUMERATOR) -> None:
+        with self.state.db_lock:
+            self.state.store.add_enumerator(code)
+
+    def set(self, **values: Any) -> None:
+        with self.state.db_lock:
+            self.state.store.set(**values)
+
+    def sealed(self) -> list[dict[str, Any]]:
+        """Every sealed, unsynced submission opened with the study's private key:
+        [{"header": {...}, "answers": {...}, "paradata": {...}}] oldest first."""
+        from fieldkit.crypto import open_sealed
+
+        with self.state.db_lock:
+            items = self.state.outbox.pending(limit=1000)
+        return [{"header": it.header, **open_sealed(it, self.private_key)} for it in items]
+
+    def outbox_outcomes(self) -> dict[str, int]:
+        """Outcomes of today's sealed submissions, as the home page counts them."""
+        with self.state.db_lock:
+            return dict(self.state.outbox.stats()["outcomes"])
+
+
+def make_study(station_dir: Path) -> Any:
+    """Write a real study (study.json) for a non-training station; returns the private key
+    so tests can open what the station sealed."""
+    import secrets
+
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from fieldkit.study import StudyConfig, key_id_for
+
+    private = X25519PrivateKey.generate()
+    public = private.public_key()
+    kid = key_id_for(public)
+    study = StudyConfig(study_id="browser_test", current_key_id=kid, public_keys={kid: public},
+                        fingerprint_secret=secrets.token_bytes(32),
+                        sketch_secret=secrets.token_bytes(32))
+    station_dir.mkdir(parents=True, exist_ok=True)
+    study.save(station_dir)
+    return private
+
+
+# --- driving pages --------------------------------------------------------------------------
+
+def tid(page: Any, test_id: str) -> Any:
+    return page.get_by_test_id(test_id)
+
+
+def sign_in(page: Any, base: str, code: str = ENUMERATOR, pin: str = PIN) -> None:
+    """Sign in (setting the PIN at first sign-in) and wait for the home page."""
+    page.goto(base + "/signin")
+    tid(page, "code").fill(code)
+    tid(page, "pin").fill(pin)
+    tid(page, "signin").click()
+    first = page.locator("[data-testid=new-pin], [data-testid=start]").first
+    first.wait_for()
+    if tid(page, "new-pin").count():
+        tid(page, "new-pin").fill(pin)
+        tid(page, "new-pin2").fill(pin)
+        tid(page, "set-pin").click()
+    tid(page, "start").wait_for()
+
+
+def start_interview(page: Any, base: str, form: str = "bt_views", lang: str = "en",
+                    mode: str = "laptop", site: str | None = "pune") -> None:
+    """From anywhere signed in: the start page, then Begin; waits for the consent page
+    (laptop) or the QR page (self)."""
+    page.goto(base + f"/start?form={form}")
+    if site is not None:
+        tid(page, f"site-{site}").check()
+    tid(page, f"language-{lang}").check()
+    tid(page, f"mode-{mode}").check()
+    tid(page, "begin").click()
+    tid(page, "consent-script" if mode == "laptop" else "qr").wait_for()
+
+
+def consent(page: Any, agree: bool = True, how: str = "verbal") -> None:
+    if agree:
+        if tid(page, f"consent-{how}").count():
+            tid(page, f"consent-{how}").check()
+        tid(page, "agree").click()
+    else:
+        tid(page, "refuse").click()
+
+
+def on_question(page: Any, qid: str) -> Any:
+    """Wait until the question page for ``qid`` is shown; returns its form locator."""
+    form = page.locator(f"form[data-testid=question][data-qid={qid}]")
+    form.wait_for()
+    return form
+
+
+def answer(page: Any, qid: str, value: Any, action: str = "next") -> None:
+    """Answer question ``qid`` the way a person would (tap options, type), then press
+    Next (or Skip / Don't know with ``action`` = skip | dk | pna and value None)."""
+    form = on_question(page, qid)
+    if value is not None:
+        qtype = form.get_attribute("data-qtype")
+        if qtype in ("single_choice", "scale", "true_false"):
+            tid(page, f"opt-{value}").check()
+        elif qtype == "multiple_choice":
+            for code in value:
+                tid(page, f"opt-{code}").check()
+        elif qtype == "ranking":
+            for code in value:                 # tap to order (station.js)
+                page.locator(f"[data-testid=item-{code}] .item").click()
+        elif qtype == "banded_number":
+            tid(page, "number").fill(str(value))
+        elif qtype in ("text", "long_text"):
+            tid(page, "text").fill(str(value))
+        else:
+            raise AssertionError(f"unknown question type {qtype}")
+    with page.expect_navigation():
+        tid(page, action).click()
+
+
+def quick_exit_by_keys(page: Any) -> None:
+    for _ in range(3):
+        page.keyboard.press("Shift")

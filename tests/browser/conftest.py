@@ -21,6 +21,8 @@ from browser_support import (  # noqa: E402
     PHONE,
     SHOTS_DIR,
     LiveServer,
+    Station,
+    make_study,
 )
 
 @pytest.fixture(scope="session")
@@ -37,8 +39,19 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+    return report
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def new_page(chromium: Any) -> Iterator[Callable[..., Any]]:
+def new_page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
     """Factory: a fresh phone-sized page in its own context (own cookies = own device)."""
     contexts: list[Any] = []
 
@@ -51,6 +64,16 @@ def new_page(chromium: Any) -> Iterator[Callable[..., Any]]:
         return ctx.new_page()
 
     yield make
+    if request.node.stash.get(_FAILED, False):
+        # Leave what the phone showed for whoever reads the failure.
+        SHOTS_DIR.mkdir(parents=True, exist_ok=True)
+        for n, ctx in enumerate(contexts):
+            for m, pg in enumerate(ctx.pages):
+                name = f"FAILED-{request.node.name}-{n}-{m}.png".replace("/", "_")
+                try:
+                    pg.screenshot(path=str(SHOTS_DIR / name), full_page=True)
+                except Exception:  # noqa: BLE001 - a closed page: nothing to keep
+                    pass
     for ctx in contexts:
         ctx.close()
 
@@ -84,3 +107,48 @@ def live_server() -> Iterator[Callable[[Any], LiveServer]]:
 @pytest.fixture
 def browser_forms() -> Path:
     return BROWSER_FORMS
+
+
+@pytest.fixture
+def make_station(tmp_path: Path, live_server: Callable[[Any], LiveServer]
+                 ) -> Callable[..., Station]:
+    """Factory: a real station (app factory, temp STATION_DIR, the browser-test forms)
+    served on 127.0.0.1, with enumerator E01 (PIN set at first sign-in).
+
+    ``training=False`` writes a real study key and approves every form's hash, as an
+    enrolled station would have after a sync."""
+    from fieldkit.station.app import create_app
+
+    count = 0
+
+    def make(*, training: bool = True, forms_dir: Path = BROWSER_FORMS,
+             **config: Any) -> Station:
+        nonlocal count
+        count += 1
+        station_dir = tmp_path / f"station{count}"
+        private_key = make_study(station_dir) if not training else None
+        app = create_app({
+            "STATION_DIR": str(station_dir),
+            "FORMS_DIR": str(forms_dir),
+            "TRAINING": training,
+            "IDLE_LOCK_SECONDS": 300,
+            "SECRET_KEY": "browser-tests-" + "x" * 32,
+            **config,
+        })
+        server = live_server(app)
+        app.config["PUBLIC_URL"] = server.url
+        station = Station(app, server, station_dir)
+        station.private_key = private_key
+        station.add_enumerator()
+        if not training:
+            station.set(approved_forms=[f.hash for f in station.state.forms.values()],
+                        station_code="ST01")
+        return station
+
+    return make
+
+
+@pytest.fixture
+def station(make_station: Callable[..., Station]) -> Station:
+    """A training station with the browser-test forms."""
+    return make_station()
