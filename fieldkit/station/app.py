@@ -179,8 +179,8 @@ def _load_session() -> Any:
         rec.locked = True
         rec.resume = rec.last_page
     if rec.locked and endpoint not in LOCKED_ENDPOINTS:
-        if request.method == "GET" and endpoint.startswith(("interview.", "home.",
-                                                             "selfadmin.")):
+        if rec.resume is None and request.method == "GET" and endpoint.startswith(
+                ("interview.", "home.", "selfadmin.")):
             rec.resume = request.full_path.rstrip("?")
         return redirect(url_for("auth.unlock"))
     rec.last_seen = now

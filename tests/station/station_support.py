@@ -43,6 +43,8 @@ class StationClient:
         return self.app.extensions["fieldkit_station"]
 
     def _keep(self, resp: Any) -> Any:
+        resp.get_data()
+        resp.close()          # static files are streamed: close their file handles
         self.responses.append(resp)
         m = CSRF_RE.search(resp.get_data(as_text=True)) if resp.mimetype == "text/html" else None
         if m:
