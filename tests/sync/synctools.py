@@ -72,7 +72,7 @@ def make_item(study: Study, *, station: str, rng: random.Random | None = None,
         "form_id": form_id, "form_hash": form_hash, "station": station,
         "enumerator": enumerator, "site": site, "quota": quota, "outcome": outcome,
         "keep_partial": True if outcome == "terminated" else None,
-        "started_at": "2026-11-23T10:00:00Z", "ended_at": ended_at,
+        "started_at": ended_at[:11] + "00:00:00Z", "ended_at": ended_at,
         "n_answered": len(answers),
         "fingerprint": dedup.fingerprint(form_hash, answers, cfg.fingerprint_secret)
         if answers else None,
