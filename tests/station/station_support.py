@@ -108,7 +108,7 @@ class StationClient:
         return self.post(f"/i/{iid}/q/{qid}", payload)
 
     def run_full(self, iid: str, comment: str = "nothing more", notes: str = "calm",
-                 gender: str = "female") -> Any:
+                 gender: str = "female", until: str | None = None) -> Any:
         """Answer every question of st_all (from eligibility to the finish page)."""
         self.answer(iid, "age_band", {"answer": "a18_60"})
         self.answer(iid, "gender", {"answer": gender})
@@ -121,7 +121,9 @@ class StationClient:
         self.answer(iid, "places", {"answer": ["online", "public"]})
         self.answer(iid, "reasons", {"rank_staff": "1", "rank_evidence": "2",
                                      "rank_witnesses": ""})
-        self.answer(iid, "comment", {"text": comment})
+        r = self.answer(iid, "comment", {"text": comment})
+        if until == "comment":
+            return r
         return self.answer(iid, "notes", {"text": notes})
 
     def finish(self, iid: str) -> Any:
