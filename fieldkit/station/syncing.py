@@ -16,6 +16,7 @@ def apply_enrollment(st: Any, base_url: str, reply: dict[str, Any]) -> None:
     from fieldkit.study import StudyConfig
 
     study = StudyConfig.from_dict(reply["study"], source="enrollment")
+    st.station_dir.mkdir(parents=True, exist_ok=True)
     study.save(st.station_dir / "study.json")
     with st.db_lock:
         for code in reply.get("enumerators", []) or []:

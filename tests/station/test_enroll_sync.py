@@ -1,0 +1,99 @@
+"""Enroll a station with the CLI and sync from its home page, against a real aggregator
+served over loopback HTTP."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from click.testing import CliRunner
+from werkzeug.serving import make_server
+
+from fieldkit.cli import main
+from station_support import FORMS_DIR, StationClient, make_study
+
+
+@pytest.fixture
+def aggregator(tmp_path: Path, study_key: Any) -> Iterator[tuple[str, str, Any]]:
+    from aggregator import registry, stations
+    from aggregator.app import create_app as create_aggregator
+    from aggregator.db import open_aggregator_db
+    from aggregator.quota_service import set_target
+    from fieldkit.forms import load_form
+
+    study = make_study(study_key)
+    db_path = tmp_path / "aggregator.db"
+    db = open_aggregator_db(db_path)
+    registry.set_study(db, study.to_dict())
+    form = load_form(FORMS_DIR / "st_all.yaml")
+    registry.register_form(db, form_id=form.id, form_hash=form.hash, version=form.version,
+                           source=Path(form.source).read_text(encoding="utf-8"))
+    registry.approve_form(db, form.hash, irb_reference="IRB/1", approved_on="2026-11-01",
+                          approver="chair", recorded_by="admin")
+    with db.conn:
+        set_target(db, "st_all", "gender=female;site=pune", 3)
+    token = stations.create_station(db, "ST09", enumerators=["E01", "E02"])
+    db.conn.close()
+    app = create_aggregator({"AGGREGATOR_DB": str(db_path), "SECRET_KEY": "k"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", token, form
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_enroll_then_sync_from_home_and_cli(tmp_path: Path, aggregator: Any) -> None:
+    from fieldkit.station.app import create_app
+
+    url, token, form = aggregator
+    station_dir = tmp_path / "enrolled"
+    runner = CliRunner()
+    r = runner.invoke(main, ["station", "enroll", url, token, "--dir", str(station_dir)])
+    assert r.exit_code == 0, r.output
+    assert "ST09" in r.output
+    r = runner.invoke(main, ["station", "enroll", url, token, "--dir", str(station_dir)])
+    assert r.exit_code != 0                                    # a token works once
+
+    app = create_app({"STATION_DIR": str(station_dir), "FORMS_DIR": str(FORMS_DIR),
+                      "SECRET_KEY": "s"})
+    try:
+        c = StationClient(app)
+        c.signin("E02", "8642")                                 # code came with enrollment
+        assert form.hash in c.state.approved_hashes()
+        home = c.get("/").get_data(as_text=True)
+        assert 'data-testid="quota-gender=female;site=pune"' in home   # before any sync
+        for i in range(2):
+            iid = c.start()
+            c.consent(iid)
+            c.run_full(iid, comment=f"respondent {i}")   # same answers = duplicate content
+            c.finish(iid)
+        assert c.state.outbox.stats()["pending"] == 2
+        r = c.post("/sync")
+        assert r.status_code == 303 and r.headers["Location"].endswith("?m=synced")
+        home = c.get("/").get_data(as_text=True)
+        assert 'data-testid="pending">Waiting to sync: 0' in home
+        assert "Not synced yet." not in home
+        quotas = c.state.store.get("quotas")["st_all"]["gender=female;site=pune"]
+        assert quotas["count"] == 2 and quotas["target"] == 3
+        # one more through the CLI, with its progress bar
+        iid = c.start()
+        c.consent(iid)
+        c.post(f"/i/{iid}/consent")
+        c.post(f"/i/{iid}/stop", {"keep": "no"})
+    finally:
+        app.extensions["fieldkit_station"].db.close()
+    r = runner.invoke(main, ["sync", "--dir", str(station_dir)])
+    assert r.exit_code == 0, r.output
+    assert "Accepted 1" in r.output
+
+
+def test_sync_without_enrollment_says_so(signed_in: Any) -> None:
+    r = signed_in.post("/sync")
+    assert r.headers["Location"].endswith("?m=station.not_enrolled")
+    page = signed_in.get("/?m=station.not_enrolled").get_data(as_text=True)
+    assert "This station is not enrolled in a study yet." in page
