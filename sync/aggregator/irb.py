@@ -37,7 +37,7 @@ def form_versions() -> list[dict[str, Any]]:
         return []
     versions = [dict(r) for r in db.query(
         "SELECT hash, form_id, version, registered_at FROM form_versions "
-        "ORDER BY form_id, registered_at, hash")]
+        "ORDER BY form_id, registered_at, rowid")]
     approvals = approvals_by_hash()
     for v in versions:
         v["approvals"] = approvals.get(v["hash"], [])
