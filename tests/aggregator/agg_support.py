@@ -48,9 +48,15 @@ def app_db(app: Flask) -> Any:
 
 
 def password_hash() -> str:
+    """An Argon2id hash of PASSWORD with tiny cost parameters, so that the many sign-ins
+    of these tests are quick. ``verify_secret`` reads the parameters from the string; the
+    production parameters are exercised by ``test_account_made_by_the_cli_signs_in``."""
     if "h" not in _HASH_CACHE:
-        from fieldkit.crypto import hash_secret
-        _HASH_CACHE["h"] = hash_secret(PASSWORD)
+        import os
+
+        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+        _HASH_CACHE["h"] = Argon2id(salt=os.urandom(16), length=32, iterations=1, lanes=1,
+                                    memory_cost=256).derive_phc_encoded(PASSWORD.encode())
     return _HASH_CACHE["h"]
 
 

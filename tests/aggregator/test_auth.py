@@ -24,6 +24,25 @@ def test_sign_in_lands_on_the_role_start_page(client_as: Any) -> None:
         assert f"{role} ·" in page
 
 
+def test_account_made_by_the_cli_signs_in(app: Any, db: Any) -> None:
+    """``fieldkit aggregator create-user`` stores an Argon2id/scrypt hash that signs in."""
+    from click.testing import CliRunner
+
+    from fieldkit.cli import main
+
+    result = CliRunner().invoke(main, ["aggregator", "--db", app.config["AGGREGATOR_DB"],
+                                       "create-user", "meera", "--role", "irb"],
+                                input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    stored = _user(db, "meera")["password_hash"]
+    assert stored.startswith(("$argon2id$", "$scrypt$")) and PASSWORD not in stored
+    client = app.test_client()
+    assert login(client, "meera", "not it").status_code == 401
+    response = login(client, "meera")
+    assert response.status_code == 302
+    assert client.get("/irb/").status_code == 200
+
+
 def test_wrong_password_is_refused_and_counted(app: Any, db: Any, users: Any) -> None:
     client = app.test_client()
     response = login(client, "supervisor", "wrong password")
