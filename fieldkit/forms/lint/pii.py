@@ -69,7 +69,7 @@ def _dev(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"{_B}(?:{p}){_E}" for p in patterns))
 
 
-_EN_PERSON = (r"person|people|respondent|pimp|broker|trafficker|customer|client|girl|victim|"
+_EN_PERSON = (r"person|people|pimp|broker|trafficker|customer|client|girl|victim|"
               r"officer|owner|madam|agent|accused|child|children|friend|relative|colleague|"
               r"contact|boss|employer|neighbour|neighbor|family member|husband|wife|father|"
               r"mother|son|daughter|manager|driver|individual|suspect|offender")
@@ -80,7 +80,7 @@ _EN: dict[str, re.Pattern[str]] = {
         r"\bname of (the )?respondent\b|\brespondent'?s name\b|\bwhat is your name\b|"
         r"\bwhat are you called\b|\bsurname\b"),
     OTHER_NAMES: re.compile(
-        rf"\bnames? of (the |your |this |that |any |these |those )?({_EN_PERSON})s?\b|"
+        rf"\bnames? of (the |your |this |that |any |these |those )?([a-z]+ )?({_EN_PERSON})s?\b|"
         rf"\b(his|her|their|({_EN_PERSON})'?s?) (full )?names?\b|"
         r"\bwhat (is|was|are|were) (his|her|their) names?\b|"
         r"\bname (the|any|those|these) (people|persons|individuals|officers|pimps|brokers|"
@@ -102,8 +102,8 @@ _EN: dict[str, re.Pattern[str]] = {
         r"\b(id|identity|identification) (card |proof )?(number|no\b)|\bbank account\b|"
         r"\baccount number\b|\bupi id\b"),
     PHOTO: re.compile(
-        r"\b(take|upload|attach|capture|click|send|share|add) (a |an |your |the |their )?"
-        r"(photo|photograph|picture|selfie|image|pic)s?\b|"
+        r"^(please )?(take|upload|attach|capture|click|send|share|add) (a |an |your |the |"
+        r"their )?(photo|photograph|picture|selfie|image|pic)s?\b|"
         r"\b(photo|photograph|picture|selfie|image)s? of (you|yourself|the respondent|your)\b|"
         r"\byour (photo|photograph|picture|selfie)s?\b"),
     SIGNATURE: re.compile(
@@ -125,11 +125,12 @@ _EN: dict[str, re.Pattern[str]] = {
 }
 _EN_AGE = re.compile(r"\b(your|his|her|their|exact|precise|actual) age\b|\bhow old\b|"
                      r"\bage in (completed )?years\b|\bwhat age\b|\b(year|month) of birth\b|"
-                     r"\bwhen were you born\b|\bwhat year were you born\b")
-_EN_NEGATION = re.compile(r"\b(do not|don't|dont|never|not|without|no|avoid|nor)\b")
+                     r"\bwhen were you born\b|\byear were you born\b")
+_EN_NEGATION = re.compile(r"\b(do not|don't|dont|never|not|without|avoid|nor)\b|"
+                          r"\bno (names?|persons?|personal|identifying|details?)\b")
 
 _HI: dict[str, re.Pattern[str]] = {
-    NAME: _dev(r"(आपका|आपके|तुम्हारा|तेरा|मेरा|पूरा|असली) (पूरा )?नाम", r"नाम क्या है",
+    NAME: _dev(r"(आपका|आपके|तुम्हारा|तेरा|मेरा|पूरा|असली) (पूरा )?नाम",
                r"उत्तरदाता का नाम", r"उपनाम", r"सरनेम"),
     OTHER_NAMES: _dev(
         r"(उसका|उसके|उनका|उनके|उसकी|उनकी|किसी का|व्यक्ति का|लोगों के|दलाल का|दलालों के|"
@@ -164,7 +165,7 @@ _HI_AGE = _dev(r"(आपकी|उसकी|उनकी|तुम्हार�
 _HI_NEGATION = _dev(r"नहीं", r"न", r"मत", r"बिना", r"ना")
 
 _MR: dict[str, re.Pattern[str]] = {
-    NAME: _dev(r"(तुमचे|तुमचं|तुझे|तुझं|आपले|पूर्ण|खरे) (पूर्ण )?नाव", r"नाव काय आहे",
+    NAME: _dev(r"(तुमचे|तुमचं|तुझे|तुझं|आपले|पूर्ण|खरे) (पूर्ण )?नाव",
                r"उत्तरदात्याचे नाव", r"आडनाव", r"टोपणनाव"),
     OTHER_NAMES: _dev(
         r"(त्याचे|तिचे|त्यांचे|त्यांची|कोणाचे|व्यक्तीचे|लोकांची|दलालाचे|दलालांची|"
@@ -195,6 +196,8 @@ _MR_AGE = _dev(r"(तुमचे|तुमचं|तुझे|त्याच�
                r"जन्माचे वर्ष", r"कधी जन्म", r"कोणत्या वर्षी जन्म")
 _MR_NEGATION = _dev(r"नाही", r"न", r"नका", r"नको", r"नये", r"शिवाय", r"विना")
 
+_ORDER = (NAME, OTHER_NAMES, PHONE, ADDRESS, BIRTH_DATE, ID_NUMBER, PHOTO, SIGNATURE,
+          LOCATION, EMAIL, SOCIAL, VEHICLE)
 _PATTERNS = {"en": (_EN, _EN_AGE, _EN_NEGATION), "hi": (_HI, _HI_AGE, _HI_NEGATION),
              "mr": (_MR, _MR_AGE, _MR_NEGATION)}
 
@@ -211,7 +214,8 @@ def find_pii(text: str, lang: str, *, exact_age: bool = False) -> PiiHit | None:
     for sentence in sentences(normalise(text)):
         if negation.search(sentence):
             continue
-        for kind, pattern in patterns.items():
+        for kind in _ORDER:
+            pattern = patterns[kind]
             m = pattern.search(sentence)
             if m:
                 return PiiHit(kind, m.group(0).strip(), lang)

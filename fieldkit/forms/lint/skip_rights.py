@@ -77,6 +77,12 @@ def _candidates(q: Question) -> list[Any]:
     return []
 
 
+def _satisfies(q: Question, answer: Any) -> bool:
+    # a constraint may read its own answer as '.' or by the question's id
+    assert q.constraint is not None
+    return q.constraint.is_true({q.id: answer}, current=answer)
+
+
 def check(form: Form) -> Iterator[Finding]:
     for q in form.all_questions:
         if q.required:
@@ -87,7 +93,7 @@ def check(form: Form) -> Iterator[Finding]:
                               source=q.constraint.source)
             else:
                 candidates = _candidates(q)
-                if candidates and not any(q.check(c) for c in candidates):
+                if candidates and not any(_satisfies(q, c) for c in candidates):
                     yield finding(form, "lint.constraint_unsatisfiable", q.id, "constraint",
                                   source=q.constraint.source)
         for name in ("label", "hint", "prompt"):
