@@ -98,10 +98,26 @@ def _valid_utc(value: str) -> None:
         raise ValidationError("Not a valid time.") from exc
 
 
-def _valid_quota(value: Any) -> None:
-    for key, code in value.items():
-        if not _IDENT.match(key) or not isinstance(code, str) or not _CODE.match(code):
+class _Quota(fields.Field):
+    """``{field_id: option_code}`` (one check in plain Python: headers are validated
+    on every seal and every sync item, so per-element marshmallow fields cost)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict[str, str]:
+        if not isinstance(value, dict) or len(value) > 16 or not all(
+                isinstance(k, str) and _IDENT.match(k) and isinstance(v, str) and _CODE.match(v)
+                for k, v in value.items()):
             raise ValidationError("Quota must map field ids to option codes.")
+        return value
+
+
+class _Sketch(fields.Field):
+    """Exactly 64 JSON integers."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[int]:
+        if not isinstance(value, list) or len(value) != SKETCH_LENGTH or not all(
+                type(v) is int for v in value):
+            raise ValidationError(f"Must be a list of {SKETCH_LENGTH} integers.")
+        return value
 
 
 class HeaderSchema(Schema):
@@ -118,16 +134,14 @@ class HeaderSchema(Schema):
     station = _StrictStr(_CODE, required=True)
     enumerator = _StrictStr(_CODE, required=True)
     site = _StrictStr(_CODE, required=True, allow_none=True)
-    quota = fields.Dict(keys=_StrictStr(), values=_StrictStr(), required=True,
-                        validate=_valid_quota)
+    quota = _Quota(required=True)
     outcome = _StrictStr(required=True, validate=validate.OneOf(OUTCOMES))
     keep_partial = _StrictBool(required=True, allow_none=True)
     started_at = _StrictStr(_UTC, required=True, validate=_valid_utc)
     ended_at = _StrictStr(_UTC, required=True, validate=_valid_utc)
     n_answered = _StrictInt(required=True, validate=validate.Range(min=0))
     fingerprint = _StrictStr(_HEX64, required=True, allow_none=True)
-    sketch = fields.List(_StrictInt(), required=True, allow_none=True,
-                         validate=validate.Length(equal=SKETCH_LENGTH))
+    sketch = _Sketch(required=True, allow_none=True)
     over_quota = _StrictBool(required=True)
     training = _StrictBool(required=True)
     payload = _StrictStr(required=True, validate=validate.OneOf(PAYLOAD_KINDS))

@@ -245,8 +245,10 @@ def find_pii(text: str) -> list[tuple[int, int, str]]:
     # Longest first, then recognizer order; keep a span only if it overlaps none kept.
     found.sort(key=lambda s: (-(s[1] - s[0]), s[2], s[0]))
     kept: list[tuple[int, int, str]] = []
+    taken = bytearray(len(text))          # linear, not quadratic, in the number of spans
     for start, end, _, kind in found:
-        if all(end <= k[0] or start >= k[1] for k in kept):
+        if not any(taken[start:end]):
+            taken[start:end] = b"\x01" * (end - start)
             kept.append((start, end, kind))
     return sorted(kept)
 
