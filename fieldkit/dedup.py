@@ -89,7 +89,7 @@ def sketch(answers: Mapping[str, Any], secret: bytes, k: int = K) -> list[int]:
                             "big") % _P for t in toks]
     result = []
     for a, b in _coefficients(secret, k):
-        result.append(min((a * x + b) % _P for x in bases) & _MASK32)
+        result.append(min(((a * x + b) % _P) & _MASK32 for x in bases))
     return result
 
 

@@ -177,12 +177,10 @@ def sync() -> Response:
         raise FieldkitError("sync.not_ready")
     result = ingest.ingest_batch(db, station["code"], items, via="http", revoked=revoked,
                                  lang=api_language(), reported_pending=reported,
+                                 refresh_allocations=True,
                                  max_item_bytes=int(current_app.config.get(
                                      "MAX_ITEM_BYTES", ingest.MAX_ITEM_BYTES)))
-    allocations = None
-    if not revoked:
-        with transaction(db):
-            allocations = quota_service.refresh_allocations(db, station["code"])
+    allocations = result.allocations
     response = jsonify({"protocol": PROTOCOL,
                         "results": [r.to_json() for r in result.results],
                         "summary": result.summary(),

@@ -115,8 +115,6 @@ def _step1_schema(db: sqlite_utils.Database) -> None:
         "CREATE INDEX submissions_fingerprint ON submissions (form_id, fingerprint)",
         "CREATE INDEX submissions_cell ON submissions (form_id, cell_key, counted)",
         "CREATE INDEX submissions_station ON submissions (station, received_at)",
-        "CREATE INDEX submissions_ended ON submissions (form_id, ended_at)",
-        "CREATE INDEX submissions_received ON submissions (received_at)",
         """CREATE TABLE ciphertexts (
             submission_id INTEGER PRIMARY KEY REFERENCES submissions (id),
             uuid TEXT NOT NULL,

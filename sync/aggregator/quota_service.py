@@ -72,6 +72,20 @@ def add_completes(db: sqlite_utils.Database, form_id: str, cell: str, station: s
                "completes = completes + excluded.completes", [form_id, station, day, n])
 
 
+def add_completes_many(db: sqlite_utils.Database, cells: dict[tuple[str, str], int],
+                       activity: dict[tuple[str, str, str], int]) -> None:
+    """Batch form of ``add_completes``: {(form, cell): n} and {(form, station, day): n}."""
+    db.conn.executemany(
+        "INSERT INTO quota_counts (form_id, cell_key, count) VALUES (?, ?, ?) "
+        "ON CONFLICT (form_id, cell_key) DO UPDATE SET count = count + excluded.count",
+        [(f, c, n) for (f, c), n in cells.items()])
+    db.conn.executemany(
+        "INSERT INTO station_activity (form_id, station, day, completes) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (form_id, station, day) DO UPDATE SET "
+        "completes = completes + excluded.completes",
+        [(f, st, d, n) for (f, st, d), n in activity.items()])
+
+
 def consume_allocation(db: sqlite_utils.Database, station: str, used: dict[tuple[str, str], int]
                        ) -> None:
     """Completes that arrived without a sync reply (USB import) spend the station's allocation."""

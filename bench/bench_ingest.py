@@ -1,0 +1,313 @@
+"""Aggregator ingest benchmarks (not part of the test run).
+
+1. **Ingest throughput over real HTTP**: gunicorn with the production config
+   (sync/aggregator/gunicorn.conf.py: 2 gthread workers) on a temp SQLite file; S
+   stations push N sealed submissions in gzip batches of 100 concurrently (bodies
+   built beforehand, so the client costs little CPU on the same machine). Reference, in
+   the same run: a raw SQLite insert of the same rows (header columns + ciphertext)
+   in transactions of 100 with the same pragmas (WAL, synchronous=FULL). Goals:
+   >= 3,000 submissions/s and >= 0.3 of the raw insert rate.
+2. **Near-duplicate index cost**: the real LSH lookup + insert of ingest
+   (``ingest._near_duplicates``) for Q new sketches against stores of 10k and 1M
+   sketches of realistic survey answers (40 questions, skewed answer shares). Goal: the
+   per-item cost at 1M <= 1.3x the cost at 10k.
+
+    .venv/bin/python bench/bench_ingest.py                 # both, N=20000, 10k vs 1M
+    .venv/bin/python bench/bench_ingest.py --only http --n 10000
+    .venv/bin/python bench/bench_ingest.py --only lsh --big 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid as uuid_mod
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "sync"), str(ROOT), str(ROOT / "tests" / "sync")]
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey  # noqa: E402
+
+from fieldkit import dedup  # noqa: E402
+from fieldkit.canonical import canonical_json  # noqa: E402
+from fieldkit.crypto import seal  # noqa: E402
+from fieldkit.db import open_db  # noqa: E402
+from fieldkit.study import StudyConfig, key_id_for  # noqa: E402
+
+FORM_ID, FORM_HASH = "police", "f" * 63 + "1"
+QUESTIONS, OPTIONS = 40, 6
+# skewed answer shares, as in the report's tables (most people pick one or two options)
+WEIGHTS = [0.42, 0.25, 0.14, 0.09, 0.06, 0.04]
+
+
+def make_study() -> StudyConfig:
+    private = X25519PrivateKey.generate()
+    kid = key_id_for(private.public_key())
+    return StudyConfig(study_id="bench", current_key_id=kid,
+                       public_keys={kid: private.public_key()},
+                       fingerprint_secret=secrets.token_bytes(32),
+                       sketch_secret=secrets.token_bytes(32))
+
+
+def answers_for(rng: random.Random) -> dict[str, str]:
+    picks = rng.choices(range(OPTIONS), weights=WEIGHTS, k=QUESTIONS)
+    return {f"q{q:02d}": f"o{o}" for q, o in enumerate(picks)}
+
+
+def make_items(study: StudyConfig, station: str, n: int, seed: int) -> list[Any]:
+    rng = random.Random(seed)
+    items = []
+    for _ in range(n):
+        answers = answers_for(rng)
+        site = rng.choice(["pune", "mumbai", "nagpur", "thane", "palghar"])
+        header = {
+            "v": 1, "uuid": str(uuid_mod.UUID(int=rng.getrandbits(128), version=4)),
+            "form_id": FORM_ID, "form_hash": FORM_HASH, "station": station,
+            "enumerator": "E01", "site": site, "quota": {"site": site},
+            "outcome": "completed", "keep_partial": None,
+            "started_at": "2026-11-23T10:00:00Z", "ended_at": "2026-11-23T10:40:00Z",
+            "n_answered": len(answers),
+            "fingerprint": dedup.fingerprint(FORM_HASH, answers, study.fingerprint_secret),
+            "sketch": dedup.sketch(answers, study.sketch_secret), "over_quota": False,
+            "training": False, "payload": "hpke"}
+        items.append(seal(header, {"answers": answers, "paradata": {"durations": [12] * 40}},
+                          study.public_key, study.key_id))
+    return items
+
+
+# --- 1. HTTP ingest ----------------------------------------------------------------------
+def raw_insert_rate(items: list[Any], directory: Path) -> float:
+    db = open_db(directory / "raw.db")
+    db.execute("CREATE TABLE raw (uuid TEXT, ct_hash TEXT, form_id TEXT, form_hash TEXT, "
+               "key_id TEXT, station TEXT, enumerator TEXT, site TEXT, quota TEXT, "
+               "outcome TEXT, started_at TEXT, ended_at TEXT, n_answered INTEGER, "
+               "fingerprint TEXT, sketch BLOB, header TEXT, ciphertext BLOB)")
+    rows = []
+    for it in items:
+        h = it.header
+        rows.append((it.uuid, it.ct_hash, h["form_id"], h["form_hash"], h["key_id"],
+                     h["station"], h["enumerator"], h["site"],
+                     canonical_json(h["quota"]).decode(), h["outcome"], h["started_at"],
+                     h["ended_at"], h["n_answered"], h["fingerprint"], dedup.pack(h["sketch"]),
+                     canonical_json(h).decode(), it.ciphertext))
+    start = time.perf_counter()
+    for i in range(0, len(rows), 100):
+        db.conn.execute("BEGIN IMMEDIATE")
+        db.conn.executemany("INSERT INTO raw VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            rows[i:i + 100])
+        db.conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    db.conn.close()
+    return len(rows) / elapsed
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http_ingest_rate(study: StudyConfig, n: int, n_stations: int, directory: Path
+                     ) -> tuple[float, list[Any]]:
+    from aggregator import registry, stations
+    from aggregator.db import open_aggregator_db
+
+    db_path = directory / "agg.db"
+    db = open_aggregator_db(db_path)
+    registry.set_study(db, study.to_dict())
+    registry.register_form(db, form_id=FORM_ID, form_hash=FORM_HASH, version="1", source="")
+    registry.approve_form(db, FORM_HASH, irb_reference="B", approved_on="2026-11-01",
+                          approver="b", recorded_by="b")
+    names = [f"st{i}" for i in range(n_stations)]
+    tokens = {name: stations.create_station(db, name) for name in names}
+    db.conn.close()
+    per = n // n_stations
+    print(f"  sealing {per * n_stations} submissions ...", flush=True)
+    items = {name: make_items(study, name, per, seed=i) for i, name in enumerate(names)}
+    port = _free_port()
+    env = dict(os.environ, FIELDKIT_AGGREGATOR_DB=str(db_path), FIELDKIT_AGGREGATOR_WEB="0",
+               PYTHONPATH=os.pathsep.join([str(ROOT / "sync"), str(ROOT)]))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "sync/aggregator/gunicorn.conf.py"),
+         "--bind", f"127.0.0.1:{port}"], env=env, cwd=str(ROOT), start_new_session=True)
+    try:
+        for _ in range(200):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/api/v1/ping")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.05)
+        creds = {}
+        for name in names:
+            conn = http.client.HTTPConnection("127.0.0.1", port)
+            conn.request("POST", "/api/v1/enroll",
+                         json.dumps({"protocol": 1, "token": tokens[name]}),
+                         {"Content-Type": "application/json"})
+            creds[name] = json.loads(conn.getresponse().read())["credential"]
+        bodies = {name: [gzip.compress(json.dumps(
+            {"protocol": 1, "items": [it.to_wire() for it in items[name][i:i + 100]]}
+        ).encode(), 6) for i in range(0, per, 100)] for name in names}
+        accepted = [0]
+        lock = threading.Lock()
+
+        def push(name: str) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            headers = {"Content-Type": "application/json", "Content-Encoding": "gzip",
+                       "Authorization": f"Bearer {creds[name]}"}
+            for body in bodies[name]:
+                conn.request("POST", "/api/v1/sync", body, headers)
+                reply = json.loads(conn.getresponse().read())
+                with lock:
+                    accepted[0] += reply["summary"]["accepted"]
+
+        threads = [threading.Thread(target=push, args=(name,)) for name in names]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - start
+        assert accepted[0] == per * n_stations, accepted
+    finally:
+        server.terminate()
+        server.wait(20)
+    all_items = [it for name in names for it in items[name]]
+    return len(all_items) / elapsed, all_items
+
+
+# --- 2. near-duplicate index ---------------------------------------------------------------
+def _token_table(secret: bytes) -> list[list[tuple[int, ...]]]:
+    """MinHash values of every possible token, so a million sketches are cheap to build."""
+    table = []
+    for q in range(QUESTIONS):
+        row = []
+        for o in range(OPTIONS):
+            # the sketch of a one-token answer set is that token's 64 hash values
+            row.append(tuple(dedup.sketch({f"q{q:02d}": f"o{o}"}, secret)))
+        table.append(row)
+    return table
+
+
+def _fast_sketch(table: list[list[tuple[int, ...]]], picks: list[int]) -> list[int]:
+    return list(map(min, zip(*[table[q][o] for q, o in enumerate(picks)])))
+
+
+def build_store(path: Path, n: int, table: Any, rng: random.Random) -> None:
+    from aggregator.db import open_aggregator_db
+
+    db = open_aggregator_db(path)
+    conn = db.conn
+    filler = ("f" * 64, "0123456789abcdef", "st0", "E01", "pune", "site=pune",
+              '{"site":"pune"}', "completed", None, "2026-11-23T10:00:00Z",
+              "2026-11-23T10:40:00Z", 40)
+    chunk = 20000
+    for start in range(0, n, chunk):
+        size = min(chunk, n - start)
+        picks = rng.choices(range(OPTIONS), weights=WEIGHTS, k=QUESTIONS * size)
+        subs, bands = [], []
+        for j in range(size):
+            sid = start + j + 1
+            sk = _fast_sketch(table, picks[j * QUESTIONS:(j + 1) * QUESTIONS])
+            subs.append((sid, f"u{sid}", f"c{sid}", FORM_ID, *filler, None, dedup.pack(sk),
+                         0, 0, "hpke", "{}", "accepted", 1, 0, "2026-11-23T11:00:00Z", "http"))
+            bands.extend((b, sid) for b in dedup.bands(sk, FORM_ID))
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT INTO submissions (id, uuid, ct_hash, form_id, form_hash, key_id, station, "
+            "enumerator, site, cell_key, quota, outcome, keep_partial, started_at, ended_at, "
+            "n_answered, fingerprint, sketch, over_quota, training, payload, header, status, "
+            "counted, over_target, received_at, received_via) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", subs)
+        bands.sort()
+        conn.executemany("INSERT OR IGNORE INTO sketch_bands VALUES (?, ?)", bands)
+        conn.execute("COMMIT")
+    conn.close()
+
+
+def lsh_cost(path: Path, queries: list[list[int]], rounds: int = 3) -> tuple[float, int]:
+    """Seconds per new item for the real LSH step of ingest (lookup + index insert)."""
+    from aggregator import ingest
+    from aggregator.app import tune_connection
+
+    db = open_db(path)
+    tune_connection(db)
+    base = db.execute("SELECT MAX(id) FROM submissions").fetchone()[0]
+    items = []
+    for k, sk in enumerate(queries):
+        header = {"uuid": f"q{k}", "form_id": FORM_ID, "sketch": sk}
+        items.append((base + 1 + k, ingest._Valid(k, header, b"", "", "site=pune")))
+    best = float("inf")
+    flagged = 0
+    for _ in range(rounds):
+        out = {k: ingest.ItemResult(k, f"q{k}", "", "accepted") for k in range(len(queries))}
+        db.conn.execute("BEGIN IMMEDIATE")
+        start = time.perf_counter()
+        for i in range(0, len(items), 100):                 # batches of 100, like sync
+            ingest._near_duplicates(db, items[i:i + 100], out)
+        best = min(best, (time.perf_counter() - start) / len(items))
+        db.conn.execute("ROLLBACK")
+        flagged = sum(1 for r in out.values() if r.flagged)
+    db.conn.close()
+    return best, flagged
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=["http", "lsh"])
+    parser.add_argument("--n", type=int, default=20000, help="submissions over HTTP")
+    parser.add_argument("--stations", type=int, default=4)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--big", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=2000)
+    args = parser.parse_args()
+    study = make_study()
+    with tempfile.TemporaryDirectory(prefix="fk-bench-") as tmp:
+        directory = Path(tmp)
+        if args.only in (None, "http"):
+            print(f"HTTP ingest: {args.n} submissions, {args.stations} stations, "
+                  f"batches of 100, gunicorn (2 workers)", flush=True)
+            rate, items = http_ingest_rate(study, args.n, args.stations, directory)
+            raw = raw_insert_rate(items, directory)
+            print(f"  aggregator over HTTP : {rate:10.0f} submissions/s  (goal >= 3000)")
+            print(f"  raw SQLite insert    : {raw:10.0f} rows/s")
+            print(f"  ratio                : {rate / raw:10.2f}  (goal >= 0.3)", flush=True)
+        if args.only in (None, "lsh"):
+            table = _token_table(study.sketch_secret)
+            rng = random.Random(42)
+            picks = rng.choices(range(OPTIONS), weights=WEIGHTS, k=QUESTIONS * args.queries)
+            queries = [_fast_sketch(table, picks[i * QUESTIONS:(i + 1) * QUESTIONS])
+                       for i in range(args.queries)]
+            results = {}
+            for size in (args.small, args.big):
+                path = directory / f"lsh-{size}.db"
+                start = time.perf_counter()
+                build_store(path, size, table, random.Random(size))
+                print(f"  built store of {size} sketches in {time.perf_counter() - start:.0f} s",
+                      flush=True)
+                results[size] = lsh_cost(path, queries)
+                path.unlink()
+            small, big = results[args.small][0], results[args.big][0]
+            print(f"Near-duplicate index (LSH b={dedup.BANDS} r={dedup.ROWS}, "
+                  f"<= {32} candidates/bucket), {args.queries} new items:")
+            for size, (cost, flagged) in results.items():
+                print(f"  {size:>9} stored : {cost * 1e6:8.1f} us/item  ({flagged} flagged)")
+            print(f"  ratio big/small     : {big / small:8.2f}  (goal <= 1.3)")
+
+
+if __name__ == "__main__":
+    main()
