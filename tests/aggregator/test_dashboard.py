@@ -121,13 +121,13 @@ def test_station_freshness(client_as: Any, db: Any) -> None:
     add_station(db, "new-1")
     add_station(db, "gone-1", last_sync=now() - timedelta(days=9), revoked=True)
     html = client_as("supervisor").get("/supervisor/stations").get_data(as_text=True)
-    rows = {m.group(1): m.group(2) for m in re.finditer(
-        r'<tr class="state-(\w+)">\s*<td>([\w-]+)</td>', html)}
-    assert rows == {"fresh": "fresh-1", "stale": "stale-1", "silent": "silent-1",
-                    "never": "new-1", "revoked": "gone-1"}
-    stale = html.split("stale-1</td>", 1)[1].split("</tr>", 1)[0]
-    assert "<b>17</b>" in stale and "30.0 h ago" in stale
-    new = html.split("new-1</td>", 1)[1].split("</tr>", 1)[0]
+    rows = {m.group(2): m.group(1) for m in re.finditer(
+        r'<li class="state-(\w+)" data-station="([\w-]+)">', html)}
+    assert rows == {"fresh-1": "fresh", "stale-1": "stale", "silent-1": "silent",
+                    "new-1": "never", "gone-1": "revoked"}
+    stale = html.split('data-station="stale-1"', 1)[1].split("</li>", 1)[0]
+    assert 'data-pending="17"' in stale and "30.0 h ago" in stale
+    new = html.split('data-station="new-1"', 1)[1].split("</li>", 1)[0]
     assert "never" in new and "not reported" in new
     # the never-synced station is listed first: it needs attention most
     assert html.index("new-1") < html.index("silent-1") < html.index("stale-1") \

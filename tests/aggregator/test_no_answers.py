@@ -162,7 +162,7 @@ def test_no_page_serves_an_answer_or_a_ciphertext(app: Any, db: Any, field_week:
 def test_supervisor_pages_show_the_headers_they_need(field_week: Any, client_as: Any) -> None:
     client = client_as("supervisor")
     stations = client.get("/supervisor/stations").get_data(as_text=True)
-    assert "pune-1" in stations and "<b>2</b>" in stations        # items waiting, as reported
+    assert 'data-station="pune-1"' in stations and 'data-pending="2"' in stations        # items waiting, as reported
     outcomes = client.get("/supervisor/outcomes").get_data(as_text=True)
     assert "4 approached" in outcomes
 

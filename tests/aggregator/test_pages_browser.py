@@ -1,0 +1,84 @@
+"""The supervisor and IRB pages in real Chromium at a 360 px phone width: they fit the
+screen, load nothing from outside, break no CSP rule, and draw Marathi with the
+shipped Devanagari font. Screenshots go to tests/browser/screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from agg_support import PASSWORD, REPO, add_user, app_db, build_app, seed_demo
+
+sys.path.insert(0, str(REPO / "tests" / "browser"))
+from browser_support import (CHROMIUM, CHROMIUM_ARGS, SHOTS_DIR, LiveServer,  # noqa: E402
+                             assert_shipped_devanagari)
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["/supervisor/", "/supervisor/outcomes", "/supervisor/stations", "/supervisor/speed",
+         "/supervisor/reviews", "/supervisor/reviews/1", "/irb/", "/admin/", "/admin/stations"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    app = build_app(tmp_path / "aggregator.db")
+    db = app_db(app)
+    add_user(db, "asha", "admin")
+    seed_demo(db)
+    server = LiveServer(app)
+    try:
+        yield server.url
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "mr"])
+def test_pages_fit_a_phone_and_load_nothing_from_outside(browser: Any, served: str,
+                                                         lang: str) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                  has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    problems: list[str] = []
+    outside: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning")
+            else None)
+    page.on("request", lambda r: outside.append(r.url)
+            if not r.url.startswith((served, "data:")) else None)
+    page.goto(f"{served}/login?lang={lang}")
+    page.fill("#username", "asha")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{served}/admin/")
+    SHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    for path in PAGES:
+        response = page.goto(served + path)
+        assert response is not None and response.status == 200, path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} is {width}px wide on a 360px screen"
+        name = path.strip("/").replace("/", "_") or "home"
+        page.screenshot(path=str(SHOTS_DIR / f"aggregator_{lang}_{name}.png"), full_page=True)
+    assert not outside, outside
+    assert not problems, problems           # CSP violations are console errors
+    if lang == "mr":
+        page.goto(served + "/supervisor/outcomes")
+        assert_shipped_devanagari(page, "main h1")
+    context.close()
