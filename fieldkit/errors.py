@@ -190,13 +190,13 @@ _define("lint.consent_after_questions", N_("The consent block comes after the qu
         N_("Put 'consent:' before 'eligibility:' and 'sections:' so reviewers read it first, as respondents do."))
 _define("lint.consent_in_questions", N_("This question asks for consent, but consent is taken in the 'consent' block before any question."),
         N_("Remove the question; put the wording in consent.script and consent.question."))
-_define("lint.missing_translation", N_("The {lang} text of '{field}' is missing."),
+_define("lint.missing_translation", N_("The {lang} text of '{where}' is missing."),
         N_("Write the {lang} text; every text needs en, hi and mr."))
-_define("lint.untranslated", N_("The {lang} text of '{field}' is a copy of the English."),
+_define("lint.untranslated", N_("The {lang} text of '{where}' is a copy of the English."),
         N_("Translate it into {lang} in Devanagari."))
-_define("lint.not_devanagari", N_("The {lang} text of '{field}' has no Devanagari letters."),
+_define("lint.not_devanagari", N_("The {lang} text of '{where}' has no Devanagari letters."),
         N_("Write the {lang} text in Devanagari script."))
-_define("lint.same_as_hindi", N_("The Marathi text of '{field}' is the same as the Hindi."),
+_define("lint.same_as_hindi", N_("The Marathi text of '{where}' is the same as the Hindi."),
         N_("Check that it is Marathi; most sentences differ between the two."))
 _define("lint.unknown_code", N_("'{field}' tests '{ref}' for '{code}', which is not one of its codes."),
         N_("Use one of: {codes}."))

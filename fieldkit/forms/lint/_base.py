@@ -19,8 +19,10 @@ class TextSpot:
     part: str               # the kind of text, for messages: label, hint, prompt, option...
 
 
-def finding(form: Form, code: str, question: str | None, field: str | None,
+def finding(form: Form, code: str, question: str | None, field: str | None, /,
             severity: str = ERROR, column: int | None = None, **params: Any) -> Finding:
+    """A finding in ``form``; ``params`` fill the catalogue message (they may be called
+    ``code`` or ``field`` too: the first four arguments are positional only)."""
     return Finding(code, form.source, question, field, column, severity, params)
 
 

@@ -52,8 +52,10 @@ def _forces_answer(node: Any) -> bool:
                 if not ok:
                     return True
         return False
-    if kind in ("and", "or"):
+    if kind == "and":
         return _forces_answer(node[1]) or _forces_answer(node[2])
+    if kind == "or":       # "not selected(q, 'none') or count(q) = 1" allows no answer
+        return _forces_answer(node[1]) and _forces_answer(node[2])
     if kind == "not":
         return False
     return False

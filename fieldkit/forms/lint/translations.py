@@ -27,7 +27,7 @@ def check(form: Form) -> Iterator[Finding]:
         for lang in LANGUAGES:
             if not (text.get(lang) or "").strip():
                 yield finding(form, "lint.missing_translation", spot.question,
-                              f"{spot.field}.{lang}", lang=lang, field=spot.field)
+                              f"{spot.field}.{lang}", lang=lang, where=spot.field)
         en = normalise(text.get("en") or "")
         for lang in ("hi", "mr"):
             value = (text.get(lang) or "").strip()
@@ -36,11 +36,11 @@ def check(form: Form) -> Iterator[Finding]:
             field = f"{spot.field}.{lang}"
             if en and normalise(value) == en:
                 yield finding(form, "lint.untranslated", spot.question, field, lang=lang,
-                              field=spot.field)
+                              where=spot.field)
             elif not has_devanagari(value):
                 yield finding(form, "lint.not_devanagari", spot.question, field, lang=lang,
-                              field=spot.field)
+                              where=spot.field)
         hi, mr = normalise(text.get("hi") or ""), normalise(text.get("mr") or "")
         if hi and hi == mr and len(tokens(hi)) >= 4 and has_devanagari(hi):
             yield finding(form, "lint.same_as_hindi", spot.question, f"{spot.field}.mr",
-                          WARNING, field=spot.field)
+                          WARNING, where=spot.field)
