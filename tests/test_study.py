@@ -132,3 +132,14 @@ def test_cli_init_rotate_show(tmp_path):
                            env={"FIELDKIT_PASSPHRASE": PASS})
     assert result.exit_code != 0
     assert "Traceback" not in result.output and "study directory" in result.output
+
+
+def test_key_file_uses_a_strong_kdf(tmp_path):
+    key_path = tmp_path / "k.pem"
+    init_study(tmp_path / "s", key_path, PASS)
+    out = subprocess.run(["openssl", "asn1parse", "-in", str(key_path)], capture_output=True,
+                         text=True, check=True).stdout
+    assert "PBES2" in out and "PBKDF2" in out and "hmacWithSHA256" in out
+    assert "aes-256-cbc" in out
+    iterations = [line for line in out.splitlines() if "INTEGER" in line][0]
+    assert int(iterations.rsplit(":", 1)[1], 16) >= 600_000
