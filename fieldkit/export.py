@@ -393,7 +393,7 @@ def export_submissions(source: str | os.PathLike[str], out_dir: str | os.PathLik
         csv_row["form_hash_known"] = _cell(form is not None and form.hash == header["form_hash"])
         csv_row["quota"] = _cell(header.get("quota") or {})
         csv_row["aggregator_status"] = si.aggregator_status or ""
-        csv_row["lang"] = _cell(paradata.get("lang"))
+        csv_row["lang"] = _cell(paradata.get("lang") or paradata.get("language"))
         csv_row["journal_complete"] = _cell(paradata.get("journal_complete"))
         for qid, value in answers.items():
             csv_row[f"q:{qid}"] = _cell(value)

@@ -67,7 +67,10 @@ type ``t``; an ``at`` UTC timestamp is added by :meth:`Journal.append` if absent
 ``{"t": "end", "outcome": o, "keep_partial": b}``      the interview ended (sealing follows)
 =====================================================  ===================================
 
-Unknown types are kept in ``paradata["unknown_events"]`` rather than dropped.
+Unknown types are kept in ``paradata["unknown_events"]`` rather than dropped. Free
+text in recovered answers and notes passes :func:`fieldkit.privacy.redact` during
+replay (the station redacts at finish, which an interrupted interview never reached),
+with the counts in ``paradata["redactions"]``.
 """
 
 from __future__ import annotations
@@ -286,6 +289,21 @@ def replay(events: list[dict[str, Any]]) -> dict[str, Any]:
             paradata["last_event_at"] = ev["at"]
     if unknown:
         paradata["unknown_events"] = unknown
+    # The station journals answers as typed; its PII redaction runs at finish, which an
+    # interrupted interview never reached. Redact here, before anything is written out.
+    from fieldkit.privacy import redact
+    counts: dict[str, int] = {}
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str) and not value.startswith("_"):
+            r = redact(value)
+            for kind, n in r.counts.items():
+                counts[kind] = counts.get(kind, 0) + n
+            return r.text
+        return value
+    answers = {qid: scrub(v) for qid, v in answers.items()}
+    paradata["notes"] = [scrub(n) for n in paradata["notes"]]
+    paradata["redactions"] = counts
     return {"answers": answers, "paradata": paradata}
 
 

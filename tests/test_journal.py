@@ -38,7 +38,7 @@ def pre(**over):
 EVENTS = [{"t": "lang", "v": "mr"}, {"t": "consent", "v": "verbal"},
           {"t": "page", "q": "prevalence"}, {"t": "answer", "q": "prevalence", "v": "somewhat"},
           {"t": "answer", "q": "topics", "v": ["b", "a"]},
-          {"t": "answer", "q": "notes", "v": "तक्रार JOURNAL-CANARY-1"},
+          {"t": "answer", "q": "notes", "v": "तक्रार JOURNAL-CANARY-1 ९८७६५४३२१०"},
           {"t": "answer", "q": "gone", "v": "x"}, {"t": "clear", "q": "gone"},
           {"t": "paradata", "k": "device", "v": "laptop"}, {"t": "weird", "v": 1}]
 
@@ -67,7 +67,8 @@ def test_recovered_journal_opens_with_the_answers(tmp_path, study):
     assert h["n_answered"] == len(EVENTS) and h["key_id"] == config.current_key_id
     payload = open_sealed(item, private)
     assert payload["answers"] == {"prevalence": "somewhat", "topics": ["b", "a"],
-                                  "notes": "तक्रार JOURNAL-CANARY-1"}
+                                  "notes": "तक्रार JOURNAL-CANARY-1 [PHONE]"}
+    assert payload["paradata"]["redactions"] == {"PHONE": 1}
     p = payload["paradata"]
     assert p["interrupted"] and p["journal_complete"] and p["lang"] == "mr"
     assert p["consent"] == "verbal" and p["device"] == "laptop" and p["pages"] == ["prevalence"]
