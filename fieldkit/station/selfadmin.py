@@ -64,7 +64,9 @@ def show(iid: str) -> Any:
     st = state()
     rec = current_record()
     iv = st.interviews.get(iid)
-    if iv is None or iv.enumerator != rec.enumerator or iv.mode != "self":
+    if iv is None:                     # finished and sealed (or never existed)
+        return redirect(url_for("home.index"))
+    if iv.enumerator != rec.enumerator or iv.mode != "self":
         abort(404)
     with st.db_lock:
         used = st.store.link_used(iid)
