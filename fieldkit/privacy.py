@@ -343,3 +343,25 @@ def score(marked_lines: Iterable[str]) -> dict[str, object]:
                 **{k: float(v) for k, v in c.items()}}
     return {"overall": pr(total), "kinds": {k: pr(v) for k, v in sorted(per.items())},
             "errors": errors}
+
+
+# --- for the enumerator's review screen ---------------------------------------------------
+
+REMOVED = N_("Removed: {what}")
+
+
+def kind_label(kind: str, lang: str) -> str:
+    """The placeholder's meaning in the enumerator's language ("[PHONE]" -> "फोन नंबर")."""
+    from fieldkit.i18n import gettext
+    return gettext(lang, KIND_LABELS.get(kind, kind))
+
+
+def describe_counts(counts: dict[str, int], lang: str) -> list[str]:
+    """One line per kind removed, e.g. ``"काढून टाकले: फोन नंबर (2)"``."""
+    from fieldkit.i18n import gettext
+    lines = []
+    for kind in KINDS:
+        if counts.get(kind):
+            what = kind_label(kind, lang) + (f" ({counts[kind]})" if counts[kind] > 1 else "")
+            lines.append(gettext(lang, REMOVED, what=what))
+    return lines

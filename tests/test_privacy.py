@@ -130,3 +130,15 @@ def test_redact_answers_only_touches_text_questions():
                    "topics": ["a", "b"]}
     assert counts == {"PHONE": 1}
     assert answers["notes"] == "call 9876543210"          # input untouched
+
+
+def test_labels_for_the_enumerator_in_three_languages():
+    from fieldkit.privacy import describe_counts, kind_label
+    assert kind_label("PHONE", "mr") == "फोन नंबर"
+    assert kind_label("AADHAAR", "hi") == "आधार नंबर"
+    assert describe_counts({"PHONE": 2, "UPI": 1}, "mr") == [
+        "काढून टाकले: यूपीआय आयडी", "काढून टाकले: फोन नंबर (2)"]
+    assert describe_counts({"EMAIL": 1}, "en") == ["Removed: e-mail address"]
+    for lang in ("hi", "mr"):
+        for kind in KINDS:
+            assert kind_label(kind, lang) != KIND_LABELS[kind]
