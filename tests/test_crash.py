@@ -37,7 +37,23 @@ CHILD = textwrap.dedent("""
     j = Journal.start(journal_dir, pre, study)
     print(pre["uuid"], flush=True)
     j.append({"t": "lang", "v": "mr"})
-    if mode == "fixed":
+    if mode == "stored":
+        from fieldkit.crypto import seal
+        from fieldkit.db import open_db
+        from fieldkit.envelope import new_header
+        from fieldkit.outbox import Outbox
+        from pathlib import Path
+        j.append({"t": "answer", "q": "site", "v": "pune"})
+        j.append({"t": "end", "outcome": "completed", "keep_partial": None})
+        header = new_header(**{k: pre[k] for k in ("uuid", "form_id", "form_hash", "station",
+                                                  "enumerator", "site", "quota", "started_at")},
+                            outcome="completed", n_answered=1)
+        outbox = Outbox(open_db(Path(journal_dir).parent / "station.db"))
+        outbox.store(seal(header, {"answers": {"site": "pune"}}, study.public_key,
+                          study.key_id))
+        print("ready", flush=True)       # killed before close_and_discard()
+        time.sleep(600)
+    elif mode == "fixed":
         j.append({"t": "answer", "q": "age_band", "v": "a18_30"})
         j.append({"t": "answer", "q": "site", "v": "pune"})
         j.append({"t": "answer", "q": "prevalence", "v": "very"})
@@ -129,3 +145,16 @@ def test_kill_during_continuous_writes_keeps_a_clean_prefix(tmp_path, study, del
     assert payload["paradata"]["events"] == n + 1          # lang + n answers
     assert item.header["n_answered"] in (n + 1, n + 2)     # + a torn record, if any
     assert json.dumps(payload)
+
+
+def test_killed_between_store_and_discard_is_not_duplicated(tmp_path, study):
+    study_dir, private = study
+    uid = run_and_kill(tmp_path, study_dir, "stored")
+    assert (tmp_path / "station" / "journal" / f"{uid}.fkj").exists()
+    outbox = Outbox(open_db(tmp_path / "station" / "station.db"))
+    assert recover_journals(tmp_path / "station" / "journal", outbox,
+                            StudyConfig.load(study_dir)) == []
+    assert not any((tmp_path / "station" / "journal").iterdir())
+    [item] = outbox.pending()
+    assert item.uuid == uid and item.header["outcome"] == "completed"
+    assert open_sealed(item, private)["answers"] == {"site": "pune"}
