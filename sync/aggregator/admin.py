@@ -15,6 +15,7 @@ from fieldkit.errors import FieldkitError
 
 from aggregator import irb, supervision
 from aggregator.auth import audit, current_user, iso, role_required, utcnow
+from aggregator.db import transaction
 from aggregator.web import get_db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,8 +42,9 @@ def home() -> Any:
     from aggregator.dashboard import station_rows
     versions = irb.form_versions()
     pending = [v for v in versions if not v["approvals"]]
+    from aggregator.quota_service import targets
     return render_template("admin/home.html", stations=supervision.freshness(station_rows()),
-                           pending=pending, users=user_rows())
+                           pending=pending, users=user_rows(), n_cells=len(targets(get_db())))
 
 
 # --- stations ---------------------------------------------------------------------------
@@ -141,7 +143,51 @@ def unlock(user_id: int) -> Any:
     rows = list(db.query("SELECT username FROM users WHERE id = ?", [user_id]))
     if not rows:
         abort(404)
-    db.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?",
-               [user_id])
-    audit("user.unlock", rows[0]["username"])
+    with transaction(db):
+        db.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?",
+                   [user_id])
+        audit("user.unlock", rows[0]["username"])
     return redirect(url_for("admin.users"))
+
+
+# --- quotas -----------------------------------------------------------------------------
+def _parse_cell(text: str) -> str | None:
+    """``site=pune; gender=female`` (any order, spaces allowed) -> canonical cell key."""
+    from fieldkit.quotas import cell_key, parse_cell_key
+
+    cleaned = ";".join(part.strip() for part in re.split(r"[;,]", text) if part.strip())
+    try:
+        values = parse_cell_key(cleaned)
+        return cell_key(values) if values else None
+    except ValueError:
+        return None
+
+
+@bp.route("/quotas", methods=["GET", "POST"])
+@role_required(*ADMIN)
+def quotas() -> Any:
+    """Targets and tolerances per quota cell; stations get allocations at their next sync."""
+    from aggregator.dashboard import form_ids, quota_cells
+    from aggregator.quota_service import set_target
+
+    db = get_db()
+    error = None
+    if request.method == "POST":
+        form_id = (request.form.get("form_id") or "").strip()
+        cell = _parse_cell(request.form.get("cell_key") or "")
+        try:
+            target = int(request.form.get("target") or "")
+            tolerance = int(request.form.get("tolerance") or "0")
+        except ValueError:
+            target = tolerance = -1
+        known = set(form_ids()) | {r["form_id"] for r in irb.form_versions()}
+        if form_id not in known or cell is None or target < 0 or tolerance < 0:
+            error = True
+        else:
+            with transaction(db):
+                set_target(db, form_id, cell, target, tolerance)
+                audit("quota.set", f"{form_id} {cell} target={target} tolerance={tolerance}")
+            return redirect(url_for("admin.quotas"))
+    forms = sorted(set(form_ids()) | {r["form_id"] for r in irb.form_versions()})
+    return render_template("admin/quotas.html", cells=quota_cells(), forms=forms,
+                           error=error, form_values=request.form), (400 if error else 200)

@@ -14,8 +14,9 @@ from collections import defaultdict
 from typing import Any
 
 import yaml
-from flask import Blueprint, abort, render_template, request
-from markupsafe import Markup
+from flask import Blueprint, abort, g, make_response, render_template, request
+
+from fieldkit.i18n import N_
 
 from aggregator.auth import role_required
 from aggregator.web import get_db
@@ -64,12 +65,26 @@ def version_row(form_hash: str) -> dict[str, Any]:
 
 def load_version(form_hash: str) -> Any:
     """Rebuild the stored version as a ``fieldkit.forms.Form``."""
+    return load_version_with_findings(form_hash)[0]
+
+
+def load_version_with_findings(form_hash: str) -> tuple[Any, list[Any]]:
+    """The stored version as a ``Form`` and its lint report (loader warnings + linter)."""
+    from fieldkit.forms.lint import lint_form
     from fieldkit.forms.loader import load_form_data
 
     row = version_row(form_hash)
     raw = yaml.safe_load(row["source"])
-    form, _warnings = load_form_data(raw, f"{row['form_id']}.yaml")
-    return form
+    form, warnings = load_form_data(raw, f"{row['form_id']}.yaml")
+    if form.hash != form_hash:    # the stored YAML must be exactly what was registered
+        abort(409)
+    findings, seen = [], set()
+    for finding in [*warnings, *lint_form(form)]:
+        key = (finding.code, finding.question, finding.field)
+        if key not in seen:
+            seen.add(key)
+            findings.append(finding)
+    return form, findings
 
 
 @bp.route("/")
@@ -93,25 +108,46 @@ def version(form_hash: str) -> Any:
 @bp.route("/forms/<form_hash>/packet")
 @role_required(*READERS)
 def packet(form_hash: str) -> Any:
-    form = load_version(form_hash)
+    form, findings = load_version_with_findings(form_hash)
     since = request.args.get("since")
     old = load_version(since) if since else None
-    from fieldkit.forms.review import review_packet
+    from fieldkit.forms.review import render_packet
 
-    html = review_packet(form, since=old)
-    response = Markup(html)
-    from flask import make_response
-    resp = make_response(str(response))
-    resp.headers["Content-Type"] = "text/html; charset=utf-8"
-    resp.headers["Content-Security-Policy"] = PACKET_CSP
-    return resp
+    html = render_packet(form, lang=g.get("lang", "en"), findings=findings, since=old)
+    response = make_response(html)
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    response.headers["Content-Security-Policy"] = PACKET_CSP
+    return response
 
 
 @bp.route("/diff/<old_hash>/<new_hash>")
 @role_required(*READERS)
 def diff(old_hash: str, new_hash: str) -> Any:
     old_row, new_row = version_row(old_hash), version_row(new_hash)
-    from fieldkit.forms.diff import diff_forms
+    from fieldkit.forms.diff import diff_forms, summary_counts
 
     changes = diff_forms(load_version(old_hash), load_version(new_hash))
-    return render_template("irb/diff.html", old=old_row, new=new_row, changes=changes)
+    lang = g.get("lang", "en")
+    shown = [{"kind": c.kind, "consent": c.consent, "text": c.describe(lang),
+              "lang": c.lang, "old": _shown(c.old), "new": _shown(c.new)} for c in changes]
+    return render_template("irb/diff.html", old=old_row, new=new_row, changes=shown,
+                           counts=summary_counts(changes), kinds=CHANGE_KINDS)
+
+
+# Headings for the kinds of change ``fieldkit.forms.diff`` reports.
+CHANGE_KINDS = {
+    "consent": N_("Consent"), "added": N_("Added"), "removed": N_("Removed"),
+    "moved": N_("Moved"), "text": N_("Wording"), "options": N_("Answer options"),
+    "logic": N_("Skip logic and checks"), "setting": N_("Settings"),
+}
+
+
+def _shown(value: Any) -> str | None:
+    """Old/new values of a change as one line of text (None when absent)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if hasattr(value, "items"):
+        return " / ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)

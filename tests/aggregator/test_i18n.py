@@ -65,8 +65,8 @@ def test_english_catalog_is_the_identity() -> None:
 
 
 @pytest.mark.parametrize("lang,words", [
-    ("hi", ["डैशबोर्ड", "पूरा हुआ", "मना किया", "साइन आउट करें"]),
-    ("mr", ["डॅशबोर्ड", "पूर्ण झाले", "नकार दिला", "साइन आउट करा"]),
+    ("hi", ["डैशबोर्ड", "पूरे हुए", "मना किया", "संपर्क के नतीजे", "साइन आउट करें"]),
+    ("mr", ["डॅशबोर्ड", "पूर्ण झाल्या", "नकार दिला", "संपर्काचे निकाल", "साइन आउट करा"]),
 ])
 def test_pages_render_in_the_chosen_language(client_as: Any, db: Any, lang: str,
                                              words: list[str]) -> None:

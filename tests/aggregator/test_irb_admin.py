@@ -214,3 +214,42 @@ def test_revoke_a_station(client_as: Any, db: Any) -> None:
     assert 'class="badge revoked"' in sup
     assert admin.post("/admin/stations/nope/revoke",
                       data={"csrf_token": csrf_from(page)}).status_code == 404
+
+
+# --- quotas --------------------------------------------------------------------------------
+def test_admin_sets_quota_targets(client_as: Any, db: Any, versions: list[Any]) -> None:
+    from aggregator.quota_service import targets
+
+    admin = client_as("admin")
+    page = admin.get("/admin/quotas").get_data(as_text=True)
+    assert "No quota cells are set yet." in page
+    response = admin.post("/admin/quotas", data={
+        "form_id": "example", "cell_key": " site=pune ;gender=female", "target": "12",
+        "tolerance": "2", "csrf_token": csrf_from(page)})
+    assert response.status_code == 302
+    cells = targets(db)
+    assert list(cells) == [("example", "gender=female;site=pune")]     # canonical key
+    assert (cells[("example", "gender=female;site=pune")].target,
+            cells[("example", "gender=female;site=pune")].tolerance) == (12, 2)
+    # changing it again updates the one cell
+    admin.post("/admin/quotas", data={"form_id": "example", "cell_key": "gender=female;site=pune",
+                                      "target": "15", "csrf_token": csrf_from(page)})
+    assert targets(db)[("example", "gender=female;site=pune")].target == 15
+    html = admin.get("/admin/quotas").get_data(as_text=True)
+    assert "0 of 15" in html
+    assert "quota.set" in [r["action"] for r in db.query("SELECT action FROM audit_log")]
+
+
+@pytest.mark.parametrize("fields", [
+    {"form_id": "no_such_form"}, {"cell_key": "site pune"}, {"cell_key": ""},
+    {"target": "-1"}, {"target": "many"}, {"tolerance": "-2"},
+])
+def test_bad_quota_targets_change_nothing(client_as: Any, db: Any, versions: list[Any],
+                                          fields: dict[str, str]) -> None:
+    admin = client_as("admin")
+    page = admin.get("/admin/quotas").get_data(as_text=True)
+    data = {"form_id": "example", "cell_key": "site=pune", "target": "10", "tolerance": "0",
+            **fields, "csrf_token": csrf_from(page)}
+    response = admin.post("/admin/quotas", data=data)
+    assert response.status_code == 400
+    assert db.execute("SELECT COUNT(*) FROM quota_cells").fetchone()[0] == 0
