@@ -22,12 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fieldkit.privacy import parse_marked, redact, score  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "redaction_corpus.tsv"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+CORPUS = DATA / "redaction_corpus.tsv"
+HOLDOUT = DATA / "redaction_holdout.tsv"
 
 
-def load() -> list[tuple[str, str, str]]:
+def load(path: Path = CORPUS) -> list[tuple[str, str, str]]:
     rows = []
-    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             _, lang, cat, text = line.split("\t")
             rows.append((lang, cat, text))
@@ -66,6 +68,15 @@ def main() -> None:
     fp_lines = [t for t in negatives if redact(t).spans]
     print(f"\nnegative lines redacted by mistake: {len(fp_lines)} of {len(negatives)}")
     for kind, what, text in result["errors"]:
+        print(f"  {kind}: {what}: {text!r}")
+
+    held = load(HOLDOUT)
+    h = score(r[2] for r in held)
+    ho = h["overall"]
+    print(f"\nholdout ({len(held)} lines written after the recognizers, "
+          f"{int(ho['tp'] + ho['fn'])} identifiers): precision {ho['precision']:.3f}  "
+          f"recall {ho['recall']:.3f}")
+    for kind, what, text in h["errors"]:
         print(f"  {kind}: {what}: {text!r}")
 
     plain = [parse_marked(r[2])[0] for r in rows]

@@ -154,7 +154,7 @@ _MONEY_BEFORE = re.compile(r"(?:rs\.?|inr|₹|रु\.?|रुपये|रु�
 _AADHAAR_BEFORE = re.compile(r"(?:aadhaa?r|adhaa?r|uid|uidai|आधार)[^\n0-9]{0,25}$", re.I)
 _ACCOUNT_BEFORE = re.compile(
     r"(?:a/c|acc(?:oun)?t|account|khata|khate|खाते|खाता|बँक\s*खाते|बैंक\s*खाता)"
-    r"(?:\s*(?:no|number|num|nr|क्रमांक|नंबर|क्र)\.?)?[\s:.#\-]{0,4}$", re.I)
+    r"(?:\s*(?:no|number|num|nr|क्रमांक|नंबर|संख्या|क्र)\.?)?[\s:.#\-]{0,4}$", re.I)
 
 
 @dataclass(frozen=True)
@@ -217,13 +217,14 @@ _RECOGNIZERS: list[_Recognizer] = [
     _Recognizer("VOTER_ID", re.compile(_L + r"[A-Z]{2}/\d{2}/\d{3}/\d{6}" + _R)),
     _Recognizer("PASSPORT", re.compile(_L + r"[A-Z][1-9]\d{5}[1-9]" + _R)),
     # Upper-case state code (so "or 5 2000" or "up 12 2023" in prose are not plates),
-    # or a compact all-lower-case plate as typed on phones ("mh12ab1234").
+    # or an all-lower-case plate as typed on phones ("mh12ab1234", "mh 12 ab 1234"),
+    # which must then have its series letters.
     _Recognizer("VEHICLE", re.compile(
         _L + r"(?:" + "|".join(_STATE_CODES) + r")" + _SEP + r"\d{1,2}" + _SEP +
         r"(?:(?i:[a-z]{1,3})" + _SEP + r")?\d{4}" + _R)),
     _Recognizer("VEHICLE", re.compile(
-        _L + r"(?:" + "|".join(c.lower() for c in _STATE_CODES) + r")\d{1,2}[a-z]{1,3}\d{4}"
-        + _R)),
+        _L + r"(?:" + "|".join(c.lower() for c in _STATE_CODES) + r")" + _SEP + r"\d{1,2}"
+        + _SEP + r"[a-z]{1,3}" + _SEP + r"\d{4}" + _R)),
     _Recognizer("VEHICLE", re.compile(
         _L + r"\d{2}" + _SEP + r"BH" + _SEP + r"\d{4}" + _SEP + r"[A-Z]{1,2}" + _R, re.I)),
     _Recognizer("PIN", re.compile(_L + r"[1-8]\d{2}[ ]?\d{3}" + _R), _pin_ok),

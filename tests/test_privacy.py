@@ -142,3 +142,16 @@ def test_labels_for_the_enumerator_in_three_languages():
     for lang in ("hi", "mr"):
         for kind in KINDS:
             assert kind_label(kind, lang) != KIND_LABELS[kind]
+
+
+HOLDOUT = Path(__file__).parent / "data" / "redaction_holdout.tsv"
+
+
+def test_holdout_lines_written_after_the_recognizers():
+    rows = [line.split("\t") for line in HOLDOUT.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    assert len(rows) >= 100
+    result = score(r[3] for r in rows)
+    assert result["overall"]["precision"] >= 0.95, result["errors"]
+    assert result["overall"]["recall"] >= 0.9, result["errors"]
+    assert [r[3] for r in rows if r[2].startswith("neg-") and find_pii(r[3])] == []
