@@ -16,6 +16,12 @@ Choices, and why:
   fails; the ``fieldkit/v1\\x00`` prefix separates this use of the key from any
   other (the journal uses ``fieldkit/journal/v1\\x00``). Canonical JSON makes the
   bytes independent of key order and Unicode normal form.
+* **What HPKE base mode does not give: origin.** Anyone holding the public key
+  (every station) can seal a well-formed submission. Who sent an item is
+  established by the aggregator (station credential on sync, MAC on bundles, the
+  header's station must match the credential), not by the envelope; the analyst's
+  export therefore treats a decrypted payload as untrusted input. (HPKE Auth mode
+  with per-station keys would add origin, at the price of station key management.)
 * **Wire ciphertext** = HPKE ``enc`` (32 bytes) || AEAD ciphertext || tag, as the
   library returns it. ``ct_hash`` (SHA-256) is an integrity *label* for sync
   acknowledgements, not a security check -- the AEAD tag is.
@@ -125,11 +131,14 @@ def open_sealed(item: SealedItem, private_key: PrivateKeys) -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError):
         raise FieldkitError("crypto.open_failed", uuid=item.uuid, key_id=item.key_id,
                             reason="the decrypted payload is not JSON") from None
-    if not isinstance(payload, dict):
+    if isinstance(payload, dict):
+        payload.setdefault("answers", {})
+        payload.setdefault("paradata", {})
+    if not (isinstance(payload, dict) and isinstance(payload["answers"], dict)
+            and isinstance(payload["paradata"], dict)):
+        # Anyone holding the public key can seal; authentic is not the same as sane.
         raise FieldkitError("crypto.open_failed", uuid=item.uuid, key_id=item.key_id,
-                            reason="the decrypted payload is not an object")
-    payload.setdefault("answers", {})
-    payload.setdefault("paradata", {})
+                            reason="the decrypted payload has no answers object")
     return payload
 
 

@@ -391,6 +391,11 @@ def recover_journals(journal_dir: str | os.PathLike[str], outbox: Any, study: An
             if parsed is None:
                 empty.append(path)
                 continue
+            if any(i.uuid == parsed.pre.get("uuid") for i in items):
+                # A second journal naming the same interview (a copied file): keep it
+                # aside rather than let one bad file block every recovery.
+                path.rename(path.with_name(path.name + ".damaged"))
+                continue
             if outbox.get(str(parsed.pre.get("uuid"))) is not None:
                 # Sealed and stored, but the process died before discarding the journal.
                 empty.append(path)

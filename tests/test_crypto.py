@@ -170,3 +170,39 @@ def test_verify_secret_never_raises_on_garbage(stored):
 
 def test_default_secret_hash_is_argon2id():
     assert hash_secret("correct horse").startswith("$argon2id$v=19$")
+
+
+@pytest.mark.parametrize("payload", [[1, 2], {"answers": [1]}, {"answers": {}, "paradata": 3}])
+def test_well_sealed_but_malformed_payloads_fail_cleanly(keys, payload):
+    """Anyone with the public key can seal; export must not trust the shape."""
+    private, public, kid = keys
+    h = dict(header(), key_id=kid, payload="hpke")
+    ct = SUITE.encrypt(__import__("json").dumps(payload).encode(), public,
+                       info=header_info(h))
+    with pytest.raises(FieldkitError) as info:
+        open_sealed(SealedItem(h, ct, sha256_hex(ct)), private)
+    assert info.value.code == "crypto.open_failed"
+
+
+def test_random_garbage_never_raises_anything_but_fieldkit_errors(keys):
+    import random
+    rng = random.Random(7)
+    private, public, kid = keys
+    good = seal(header(), PAYLOAD, public, kid)
+    for _ in range(300):
+        wire = good.to_wire()
+        choice = rng.randrange(4)
+        if choice == 0:
+            wire["header"][rng.choice(list(wire["header"]))] = rng.choice(
+                [None, 1, -1, "", "x" * 300, [], {}, True, 1.5])
+        elif choice == 1:
+            wire["ciphertext"] = rng.choice(["", "====", "AAAA", wire["ciphertext"][:-4]])
+        elif choice == 2:
+            wire = rng.choice([None, [], "x", {"header": None}, {"header": {}}])
+        else:
+            wire["header"] = {"uuid": rng.choice([None, 3, "u"])}
+        try:
+            item = SealedItem.from_wire(wire)
+            open_sealed(item, private)
+        except FieldkitError:
+            pass

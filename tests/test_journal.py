@@ -182,3 +182,31 @@ def test_start_validates_the_pre_header(tmp_path, study):
         Journal.start(tmp_path / "j", {**pre(), "answers": {}}, config)
     with pytest.raises(ValueError):
         Journal.start(tmp_path / "j2", pre(), config).append({"q": "a"})
+
+
+def test_garbage_journals_never_crash_reading_or_recovery(tmp_path, study):
+    import random
+    config, private = study
+    rng = random.Random(11)
+    j = run(tmp_path, study)
+    good = j.path.read_bytes()
+    jd = tmp_path / "junk"
+    jd.mkdir()
+    for i in range(60):
+        data = bytearray(good)
+        for _ in range(rng.randint(1, 5)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        data = bytes(data[:rng.randrange(len(data) + 1)]) if rng.random() < 0.3 else bytes(data)
+        try:
+            read_journal(data, private)
+        except FieldkitError:
+            pass
+        (jd / f"{i:03d}.fkj").write_bytes(data)
+    outbox = Outbox(open_db(tmp_path / "station.db"))
+    recovered = recover_journals(jd, outbox, config)
+    for item in outbox.pending():
+        try:
+            open_sealed(item, private)
+        except FieldkitError:
+            pass
+    assert len(recovered) == outbox.count()
