@@ -200,12 +200,8 @@ def _question(q_old: Question, q_new: Question) -> Iterator[Change]:
     for name in ("relevant", "constraint"):
         a, b = getattr(q_old, name), getattr(q_new, name)
         src_a, src_b = (a.source if a else None), (b.source if b else None)
-        if _norm_expr(src_a) != _norm_expr(src_b):
+        if src_a != src_b:
             yield Change(LOGIC, qid, name, None, src_a, src_b, ("logic", name))
-
-
-def _norm_expr(source: str | None) -> str | None:
-    return " ".join(source.split()) if source else None
 
 
 def _section_of(form: Form) -> dict[str, str]:
@@ -235,7 +231,7 @@ def diff_forms(old: Form, new: Form) -> list[Change]:
     oe, ne = old.eligibility, new.eligibility
     src_a = oe.eligible_if.source if oe and oe.eligible_if else None
     src_b = ne.eligible_if.source if ne and ne.eligible_if else None
-    if _norm_expr(src_a) != _norm_expr(src_b):
+    if src_a != src_b:
         add(Change(LOGIC, None, "eligibility.eligible_if", None, src_a, src_b,
                    ("logic", "eligible_if")))
     changes.extend(_texts(None, "eligibility.not_eligible", oe.not_eligible if oe else None,
@@ -265,7 +261,7 @@ def diff_forms(old: Form, new: Form) -> list[Change]:
                 changes.extend(_texts(sid, "title", before.title, section.title))
                 a = before.relevant.source if before.relevant else None
                 b = section.relevant.source if section.relevant else None
-                if _norm_expr(a) != _norm_expr(b):
+                if a != b:
                     add(Change(LOGIC, sid, "relevant", None, a, b, ("logic", "relevant")))
             questions = section.questions
         else:
