@@ -89,6 +89,7 @@ def make_items(study: StudyConfig, station: str, n: int, seed: int) -> list[Any]
 
 # --- 1. HTTP ingest ----------------------------------------------------------------------
 def raw_insert_rate(items: list[Any], directory: Path) -> float:
+    directory.mkdir(parents=True, exist_ok=True)
     db = open_db(directory / "raw.db")
     db.execute("CREATE TABLE raw (uuid TEXT, ct_hash TEXT, form_id TEXT, form_hash TEXT, "
                "key_id TEXT, station TEXT, enumerator TEXT, site TEXT, quota TEXT, "
@@ -120,23 +121,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def http_ingest_rate(study: StudyConfig, n: int, n_stations: int, directory: Path
-                     ) -> tuple[float, list[Any]]:
+def http_ingest_rate(study: StudyConfig, items: dict[str, list[Any]], directory: Path) -> float:
+    """One round: a fresh aggregator database and gunicorn; all stations push at once."""
     from aggregator import registry, stations
     from aggregator.db import open_aggregator_db
 
+    directory.mkdir(parents=True)
     db_path = directory / "agg.db"
     db = open_aggregator_db(db_path)
     registry.set_study(db, study.to_dict())
     registry.register_form(db, form_id=FORM_ID, form_hash=FORM_HASH, version="1", source="")
     registry.approve_form(db, FORM_HASH, irb_reference="B", approved_on="2026-11-01",
                           approver="b", recorded_by="b")
-    names = [f"st{i}" for i in range(n_stations)]
+    names = sorted(items)
     tokens = {name: stations.create_station(db, name) for name in names}
     db.conn.close()
-    per = n // n_stations
-    print(f"  sealing {per * n_stations} submissions ...", flush=True)
-    items = {name: make_items(study, name, per, seed=i) for i, name in enumerate(names)}
     port = _free_port()
     env = dict(os.environ, FIELDKIT_AGGREGATOR_DB=str(db_path), FIELDKIT_AGGREGATOR_WEB="0",
                PYTHONPATH=os.pathsep.join([str(ROOT / "sync"), str(ROOT)]))
@@ -161,7 +160,7 @@ def http_ingest_rate(study: StudyConfig, n: int, n_stations: int, directory: Pat
             creds[name] = json.loads(conn.getresponse().read())["credential"]
         bodies = {name: [gzip.compress(json.dumps(
             {"protocol": 1, "items": [it.to_wire() for it in items[name][i:i + 100]]}
-        ).encode(), 6) for i in range(0, per, 100)] for name in names}
+        ).encode(), 6) for i in range(0, len(items[name]), 100)] for name in names}
         accepted = [0]
         lock = threading.Lock()
 
@@ -182,12 +181,12 @@ def http_ingest_rate(study: StudyConfig, n: int, n_stations: int, directory: Pat
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - start
-        assert accepted[0] == per * n_stations, accepted
+        total = sum(len(v) for v in items.values())
+        assert accepted[0] == total, accepted
     finally:
         server.terminate()
         server.wait(20)
-    all_items = [it for name in names for it in items[name]]
-    return len(all_items) / elapsed, all_items
+    return total / elapsed
 
 
 # --- 2. near-duplicate index ---------------------------------------------------------------
@@ -271,6 +270,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["http", "lsh"])
     parser.add_argument("--n", type=int, default=20000, help="submissions over HTTP")
     parser.add_argument("--stations", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=2000)
@@ -280,12 +280,23 @@ def main() -> None:
         directory = Path(tmp)
         if args.only in (None, "http"):
             print(f"HTTP ingest: {args.n} submissions, {args.stations} stations, "
-                  f"batches of 100, gunicorn (2 workers)", flush=True)
-            rate, items = http_ingest_rate(study, args.n, args.stations, directory)
-            raw = raw_insert_rate(items, directory)
+                  f"batches of 100, gunicorn (sync/aggregator/gunicorn.conf.py)", flush=True)
+            names = [f"st{i}" for i in range(args.stations)]
+            per = args.n // args.stations
+            items = {name: make_items(study, name, per, seed=i) for i, name in enumerate(names)}
+            flat = [it for name in names for it in items[name]]
+            # rounds interleave the two measurements, so that disk and CPU noise from
+            # other work on the machine hits both alike; best round of each is reported
+            rates, raws = [], []
+            for r in range(args.rounds):
+                rates.append(http_ingest_rate(study, items, directory / f"http{r}"))
+                raws.append(raw_insert_rate(flat, directory / f"raw{r}"))
+                print(f"  round {r + 1}: HTTP {rates[-1]:7.0f}/s, raw {raws[-1]:7.0f}/s, "
+                      f"ratio {rates[-1] / raws[-1]:.2f}", flush=True)
+            rate, raw = max(rates), max(raws)
             print(f"  aggregator over HTTP : {rate:10.0f} submissions/s  (goal >= 3000)")
             print(f"  raw SQLite insert    : {raw:10.0f} rows/s")
-            print(f"  ratio                : {rate / raw:10.2f}  (goal >= 0.3)", flush=True)
+            print(f"  ratio (best/best)    : {rate / raw:10.2f}  (goal >= 0.3)", flush=True)
         if args.only in (None, "lsh"):
             table = _token_table(study.sketch_secret)
             rng = random.Random(42)

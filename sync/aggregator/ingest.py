@@ -101,11 +101,17 @@ class BatchResult:
 
 @dataclass
 class _Valid:
+    """A checked item, with everything the write phase needs computed beforehand, so the
+    time spent holding the database's write lock is only reads, inserts and commit."""
     index: int
     header: dict[str, Any]
     ciphertext: bytes
     ct_hash: str
     cell: str
+    header_text: str = ""
+    quota_text: str = ""
+    sketch_blob: bytes | None = None
+    buckets: list[int] | None = None
 
 
 def _reject(index: int, uuid: Any, ct_hash: Any, error: FieldkitError, lang: str) -> ItemResult:
@@ -239,8 +245,13 @@ def check_item(raw: Any, *, station: str, forms: Mapping[str, tuple[str, bool]],
         raise FieldkitError("sync.form_not_approved", uuid=shown, form_hash=header["form_hash"])
     if header["key_id"] not in key_ids:
         raise FieldkitError("sync.unknown_key", uuid=shown, key_id=header["key_id"])
+    sketch = header["sketch"]
     return _Valid(index=-1, header=header, ciphertext=ciphertext, ct_hash=ct_hash,
-                  cell=cell_key(header["quota"]))
+                  cell=cell_key(header["quota"]), header_text=header_json(header),
+                  quota_text=header_json(header["quota"]),
+                  sketch_blob=dedup.pack(sketch) if sketch else None,
+                  buckets=dedup.bands(sketch, header["form_id"])
+                  if dedup.informative(sketch) else None)
 
 
 def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -360,14 +371,13 @@ def _store(db: sqlite_utils.Database, station: str, items: list[_Valid], via: st
             result.counted[key] = result.counted.get(key, 0) + 1
             day_key = (form_id, station, h["ended_at"][:10])
             activity[day_key] = activity.get(day_key, 0) + 1
-        sketch = h["sketch"]
         sub_rows.append([
             sid, uid, v.ct_hash, form_id, h["form_hash"], h["key_id"], h["station"],
-            h["enumerator"], h["site"], v.cell, header_json(h["quota"]),
+            h["enumerator"], h["site"], v.cell, v.quota_text,
             h["outcome"], None if h["keep_partial"] is None else int(h["keep_partial"]),
             h["started_at"], h["ended_at"], h["n_answered"], h["fingerprint"],
-            dedup.pack(sketch) if sketch else None, int(h["over_quota"]), int(h["training"]),
-            h["payload"], header_json(h), status, int(counted),
+            v.sketch_blob, int(h["over_quota"]), int(h["training"]),
+            h["payload"], v.header_text, status, int(counted),
             int(over_target), received_at, via])
         ct_rows.append([sid, uid, v.ct_hash, v.ciphertext])
         by_uuid.setdefault(uid, []).append((sid, v.ct_hash))
@@ -375,8 +385,7 @@ def _store(db: sqlite_utils.Database, station: str, items: list[_Valid], via: st
             by_fp[(form_id, h["fingerprint"])] = (sid, uid)
         item = ItemResult(v.index, uid, v.ct_hash, status, flagged=status != "accepted")
         out[v.index] = item
-        if (status == "accepted" and dedup.informative(sketch)
-                and h["n_answered"] >= dedup.MIN_TOKENS):
+        if status == "accepted" and v.buckets and h["n_answered"] >= dedup.MIN_TOKENS:
             near_candidates.append((sid, v))
 
     db.conn.executemany(
@@ -408,7 +417,7 @@ def _near_duplicates(db: sqlite_utils.Database, items: list[tuple[int, _Valid]],
     """
     if not items:
         return []
-    planned = [(sid, v, dedup.bands(v.header["sketch"], v.header["form_id"]))
+    planned = [(sid, v, v.buckets or dedup.bands(v.header["sketch"], v.header["form_id"]))
                for sid, v in items]
     wanted = sorted({b for _, _, buckets in planned for b in buckets})
     in_store: dict[int, list[int]] = {}
