@@ -23,6 +23,9 @@ Output (``--out``; files created 0600, they hold plaintext)::
     <form_id>/submissions.jsonl the full decrypted payloads (answers + paradata)
     <form_id>/codebook.csv      variable, type, section, labels and options in en/hi/mr,
     <form_id>/codebook.json     relevance (skip logic), constraint, reserved codes
+    <form_id>/codebook_<hash12>.{csv,json}  the same for every other form version the
+                                submissions name (versions come from the forms folder
+                                and from the aggregator database's form registry)
 
 Deviation from the first sketch (one ``submissions.csv``): a study has several forms
 with different questions, so each form gets its own folder; ``index.csv`` is the
@@ -330,22 +333,79 @@ def _private_open(path: Path) -> Any:
     return os.fdopen(fd, "w", encoding="utf-8", newline="")
 
 
+def form_versions_in(source: str | os.PathLike[str]) -> dict[str, Any]:
+    """Form versions registered in aggregator databases under ``source``: hash -> Form.
+
+    The aggregator keeps the YAML of every version it was given (the IRB's record),
+    so submissions of an older version get that version's codebook even when the
+    forms folder has moved on. A version whose YAML no longer loads to its hash is
+    skipped.
+    """
+    import yaml
+
+    from fieldkit.forms import FormLoadError
+    from fieldkit.forms.loader import load_form_data
+
+    path = Path(source)
+    files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+    found: dict[str, Any] = {}
+    for f in files:
+        try:
+            if not _is_sqlite(f) or "form_versions" not in _sqlite_tables(f):
+                continue
+            conn = sqlite3.connect(f"file:{f}?mode=ro", uri=True)
+            try:
+                rows = conn.execute("SELECT hash, source FROM form_versions").fetchall()
+            finally:
+                conn.close()
+        except (OSError, sqlite3.Error):
+            continue
+        for form_hash, text in rows:
+            try:
+                form, _ = load_form_data(yaml.safe_load(text or ""), f"aggregator:{form_hash[:12]}")
+            except (FormLoadError, yaml.YAMLError, ValueError, TypeError):
+                continue
+            if form.hash == form_hash:
+                found[form_hash] = form
+    return found
+
+
+def _write_codebook(folder: Path, stem: str, form: Any) -> list[Path]:
+    book = codebook(form)
+    with _private_open(folder / f"{stem}.json") as fh:
+        json.dump(book, fh, ensure_ascii=False, indent=2)
+    with _private_open(folder / f"{stem}.csv") as fh:
+        writer = csv.DictWriter(fh, fieldnames=CODEBOOK_COLUMNS)
+        writer.writeheader()
+        for crow in _codebook_rows(book):
+            writer.writerow({c: crow.get(c, "") for c in CODEBOOK_COLUMNS})
+    return [folder / f"{stem}.json", folder / f"{stem}.csv"]
+
+
 def export_submissions(source: str | os.PathLike[str], out_dir: str | os.PathLike[str],
                        private_key: PrivateKeys, forms: Mapping[str, Any], *,
                        include_training: bool = False, force: bool = False,
                        items: list[SourceItem] | None = None,
+                       versions: Mapping[str, Any] | None = None,
                        progress: Callable[[int], None] | None = None) -> ExportResult:
-    """Decrypt every submission in ``source`` and write the files described above."""
+    """Decrypt every submission in ``source`` and write the files described above.
+
+    ``forms`` (id -> Form) is the forms folder; ``versions`` (hash -> Form) adds older
+    versions (by default: those registered in an aggregator database in ``source``).
+    Each submission is labelled with the exact version it names when it is known.
+    """
     out_dir = Path(out_dir)
     if (out_dir / "index.csv").exists() and not force:
         raise FieldkitError("export.out_not_empty", path=str(out_dir))
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     items = read_source(source) if items is None else items
+    known: dict[str, Any] = dict(form_versions_in(source) if versions is None else versions)
+    known.update({f.hash: f for f in forms.values()})
     result = ExportResult()
     index_rows: list[dict[str, str]] = []
     per_form_rows: dict[str, list[dict[str, str]]] = {}
     per_form_json: dict[str, list[dict[str, Any]]] = {}
-    unknown_forms: set[tuple[str, str]] = set()
+    used: dict[str, dict[str, int]] = {}          # form_id -> {form_hash: n}
 
     for si in items:
         if progress:
@@ -378,19 +438,18 @@ def export_submissions(source: str | os.PathLike[str], out_dir: str | os.PathLik
         row.update(status="exported", error_code="", error="")
         index_rows.append(row)
         result.exported += 1
-        form_id = str(header["form_id"])
+        form_id, form_hash = str(header["form_id"]), str(header["form_hash"])
         result.per_form[form_id] = result.per_form.get(form_id, 0) + 1
-        form = forms.get(form_id)
-        if form is None:
-            unknown_forms.add((form_id, str(header["form_hash"])))
-        elif form.hash != header["form_hash"]:
-            unknown_forms.add((form_id, str(header["form_hash"])))
-        answers = payload.get("answers") or {}
-        paradata = payload.get("paradata") or {}
+        used.setdefault(form_id, {})
+        used[form_id][form_hash] = used[form_id].get(form_hash, 0) + 1
+        form = known.get(form_hash)
+        if form is not None and form.id != form_id:
+            form = None                     # the hash names another form: treat as unknown
+        answers = payload["answers"]
+        paradata = payload["paradata"]
         csv_row = {c: _cell(header.get(c)) for c in HEADER_COLUMNS if c in header}
-        csv_row["form_version"] = form.version if form is not None and \
-            form.hash == header["form_hash"] else ""
-        csv_row["form_hash_known"] = _cell(form is not None and form.hash == header["form_hash"])
+        csv_row["form_version"] = str(form.version) if form is not None else ""
+        csv_row["form_hash_known"] = _cell(form is not None)
         csv_row["quota"] = _cell(header.get("quota") or {})
         csv_row["aggregator_status"] = si.aggregator_status or ""
         csv_row["lang"] = _cell(paradata.get("lang") or paradata.get("language"))
@@ -402,21 +461,29 @@ def export_submissions(source: str | os.PathLike[str], out_dir: str | os.PathLik
             {"header": header, "answers": answers, "paradata": paradata,
              "aggregator_status": si.aggregator_status})
 
-    for form_id, form_hash in sorted(unknown_forms):
-        form = forms.get(form_id)
-        result.warnings.append(
-            f"form {form_id} version {form_hash[:12]} is not in the forms folder"
-            + ("; columns follow the version that is" if form is not None else
-               "; its answers are in submissions.jsonl and as extra columns"))
-
     for form_id, rows in sorted(per_form_rows.items()):
-        form = forms.get(form_id)
         folder = out_dir / form_id
         folder.mkdir(exist_ok=True, mode=0o700)
-        qids = [q.id for q in answer_questions(form)] if form is not None else []
+        counts = used[form_id]
+        # The primary version: the forms folder's, else the most used known version.
+        primary = forms.get(form_id)
+        if primary is None:
+            known_used = sorted((n, h) for h, n in counts.items()
+                                if h in known and known[h].id == form_id)
+            primary = known[known_used[-1][1]] if known_used else None
+        unknown = sorted(h for h in counts if h not in known or known[h].id != form_id)
+        for form_hash in unknown:
+            result.warnings.append(
+                f"form {form_id} version {form_hash[:12]} is not in the forms folder "
+                f"({counts[form_hash]} submission(s)): answers are in submissions.jsonl and "
+                "in columns without a codebook entry")
+        qids: list[str] = []
+        for form in [primary] + [known[h] for h in sorted(counts) if h not in unknown]:
+            if form is not None:
+                qids += [q.id for q in answer_questions(form) if q.id not in qids]
         extra = sorted({k[2:] for r in rows for k in r if k.startswith("q:")} - set(qids))
-        if extra and form is not None:
-            result.warnings.append(f"{form_id}: answers to questions not in the form: "
+        if extra and primary is not None:
+            result.warnings.append(f"{form_id}: answers to questions in no known version: "
                                    + ", ".join(extra))
         columns = list(HEADER_COLUMNS) + qids + extra
         with _private_open(folder / "submissions.csv") as fh:
@@ -429,16 +496,12 @@ def export_submissions(source: str | os.PathLike[str], out_dir: str | os.PathLik
             for obj in per_form_json[form_id]:
                 fh.write(json.dumps(obj, ensure_ascii=False, sort_keys=True) + "\n")
         result.files += [folder / "submissions.csv", folder / "submissions.jsonl"]
-        if form is not None:
-            book = codebook(form)
-            with _private_open(folder / "codebook.json") as fh:
-                json.dump(book, fh, ensure_ascii=False, indent=2)
-            with _private_open(folder / "codebook.csv") as fh:
-                writer = csv.DictWriter(fh, fieldnames=CODEBOOK_COLUMNS)
-                writer.writeheader()
-                for crow in _codebook_rows(book):
-                    writer.writerow({c: crow.get(c, "") for c in CODEBOOK_COLUMNS})
-            result.files += [folder / "codebook.json", folder / "codebook.csv"]
+        if primary is not None:
+            result.files += _write_codebook(folder, "codebook", primary)
+        for form_hash in sorted(counts):
+            if form_hash not in unknown and (primary is None or form_hash != primary.hash):
+                result.files += _write_codebook(folder, f"codebook_{form_hash[:12]}",
+                                                known[form_hash])
 
     with _private_open(out_dir / "index.csv") as fh:
         writer = csv.DictWriter(fh, fieldnames=INDEX_COLUMNS)

@@ -315,3 +315,44 @@ def test_unknown_form_version_still_exports(tmp_path, study, forms_dir):
     assert result.exported == 1 and result.warnings
     [row] = read_csv(tmp_path / "out" / "other_form" / "submissions.csv")
     assert row["mystery"] == "x" and row["form_hash_known"] == "false"
+
+
+def test_older_form_versions_get_their_own_codebook_from_the_aggregator(tmp_path, study,
+                                                                         forms_dir):
+    """The forms folder holds version 1.0; the aggregator also registered 0.9 (another
+    label); submissions of 0.9 are labelled 0.9 and get codebook_<hash>.json."""
+    import yaml
+
+    from fieldkit.forms.loader import load_form_data
+    agg_db = pytest.importorskip("aggregator.db")
+    registry = pytest.importorskip("aggregator.registry")
+    stations = pytest.importorskip("aggregator.stations")
+    ingest = pytest.importorskip("aggregator.ingest")
+    config, key_path = study
+    old_text = EXAMPLE.read_text("utf-8").replace('version: "1.0"', 'version: "0.9"').replace(
+        "How prevalent do you think", "How common do you think")
+    old, _ = load_form_data(yaml.safe_load(old_text), "old.yaml")
+    assert old.hash != FORM.hash
+    db = agg_db.open_aggregator_db(tmp_path / "aggregator.db")
+    registry.set_study(db, config.to_dict())
+    for form, text in ((FORM, EXAMPLE.read_text("utf-8")), (old, old_text)):
+        registry.register_form(db, form_id=form.id, form_hash=form.hash,
+                               version=str(form.version), source=text)
+        registry.approve_form(db, form.hash, irb_reference="IRB-1", approved_on="2026-11-01",
+                              approver="chair", recorded_by="admin")
+    stations.create_station(db, "st01", enumerators=["e07"])
+    new_item = make_item(config, ANSWER_SETS[0])
+    old_item = make_item(config, ANSWER_SETS[1], form_hash=old.hash)
+    ingest.ingest_batch(db, "st01", [new_item.to_wire(), old_item.to_wire()])
+    db.conn.close()
+    result = export_submissions(tmp_path / "aggregator.db", tmp_path / "out",
+                                load_private_key(key_path, PASS), load_forms(forms_dir))
+    assert result.exported == 2 and not result.warnings
+    rows = {r["uuid"]: r for r in read_csv(tmp_path / "out" / "example" / "submissions.csv")}
+    assert rows[old_item.uuid]["form_version"] == "0.9"
+    assert rows[new_item.uuid]["form_version"] == "1.0"
+    assert rows[old_item.uuid]["form_hash_known"] == "true"
+    book = json.loads((tmp_path / "out" / "example" / f"codebook_{old.hash[:12]}.json"
+                       ).read_text("utf-8"))
+    prevalence = next(v for v in book["variables"] if v["name"] == "prevalence")
+    assert prevalence["label"]["en"].startswith("How common")
