@@ -1,0 +1,133 @@
+"""The Flask-free ingest core: the fast header path never accepts what the envelope's
+schema refuses, the stored header is byte-for-byte the canonical JSON the station
+sealed over, and review decisions move quota counts without deleting anything."""
+
+from __future__ import annotations
+
+import copy
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aggregator import ingest, quota_service, review, stations
+from aggregator.db import open_aggregator_db, transaction
+from fieldkit.canonical import canonical_json
+from fieldkit.envelope import validate_header
+from fieldkit.errors import FieldkitError
+
+from synctools import FORM_ID, Study, make_item, prepare_aggregator
+
+MUTATIONS: list[Any] = [
+    None, True, False, 0, 1, -1, 2, 1.0, "", "x", "1", "true", "pune", "PUNE", " pune",
+    "pune\n", "पुणे", [], [1], {}, {"a": "b"}, "2026-11-23T10:00:00Z", "2026-13-01T00:00:00Z",
+    "2026-11-23T10:00:00", "2026-11-23 10:00:00Z", "2026-11-23T10:00:00.5Z", "f" * 64,
+    "F" * 64, "0123456789abcdef", "0123456789ABCDEF", "completed", "hpke", "journal",
+    "a3bb189e-8bf9-3888-9912-ace4e6543002", "A3BB189E-8BF9-3888-9912-ACE4E6543002",
+    "a3bb189e8bf938889912ace4e6543002", list(range(64)), [1] * 63, [True] * 64, ["1"] * 64,
+    {"site": "pune"}, {"Site": "pune"}, {"site": 1}, {"site": "pu ne"},
+    {f"f{i}": "x" for i in range(17)}, 10 ** 30, float("inf"),
+]
+
+
+def _valid_header(study: Study) -> dict[str, Any]:
+    return dict(make_item(study, station="st1").header)
+
+
+def test_fast_header_path_never_accepts_what_the_schema_refuses(study: Study) -> None:
+    rng = random.Random(2024)
+    base = _valid_header(study)
+    assert ingest._FAST_ON and ingest._fast_header_ok(base)
+    checked = fast_accepted = 0
+    for _ in range(4000):
+        header = copy.deepcopy(base)
+        for _ in range(rng.choice([1, 1, 2, 3])):
+            action = rng.random()
+            key = rng.choice(sorted(header) + ["extra", "answers"])
+            if action < 0.1:
+                header.pop(key, None)
+            else:
+                header[key] = copy.deepcopy(rng.choice(MUTATIONS))
+        checked += 1
+        if ingest._fast_header_ok(header):
+            fast_accepted += 1
+            validate_header(header)          # must not raise
+    # every single-field mutation of every field was tried; some were valid values
+    assert checked == 4000 and 0 < fast_accepted < checked
+
+
+def test_stored_header_is_the_canonical_json_bound_into_hpke(study: Study) -> None:
+    for outcome in ("completed", "refused", "terminated"):
+        header = make_item(study, station="st1", outcome=outcome).header
+        assert ingest.header_json(header).encode("utf-8") == canonical_json(header)
+        assert ingest.header_json(header["quota"]).encode() == canonical_json(header["quota"])
+
+
+def _db(tmp_path: Path, study: Study) -> Any:
+    path = tmp_path / "agg.db"
+    tokens = prepare_aggregator(path, study, stations=("st1",))
+    db = open_aggregator_db(path)
+    stations.enroll(db, tokens["st1"])
+    return db
+
+
+def test_one_transaction_per_batch_nothing_half_stored(tmp_path: Path, study: Study,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    db = _db(tmp_path, study)
+    items = [make_item(study, station="st1").to_wire() for _ in range(10)]
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(ingest, "_near_duplicates", boom)
+    with pytest.raises(RuntimeError):
+        ingest.ingest_batch(db, "st1", items)
+    assert db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM ciphertexts").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM quota_counts").fetchone()[0] == 0
+    monkeypatch.undo()
+    result = ingest.ingest_batch(db, "st1", items)
+    assert result.summary()["accepted"] == 10
+
+
+def test_review_decisions_move_counts_and_delete_nothing(tmp_path: Path, study: Study) -> None:
+    db = _db(tmp_path, study)
+    rng = random.Random(8)
+    answers = {f"q{i:02d}": rng.choice("abcde") for i in range(40)}
+    first = make_item(study, station="st1", answers=answers)
+    twin = make_item(study, station="st1", answers=answers)             # same answers
+    near = make_item(study, station="st1", answers=dict(answers, q05="z"))
+    result = ingest.ingest_batch(db, "st1", [first.to_wire(), twin.to_wire(), near.to_wire()])
+    assert [r.status for r in result.results] == ["accepted", "duplicate_content", "accepted"]
+
+    def count() -> int:
+        return db.execute("SELECT count FROM quota_counts WHERE form_id = ?",
+                          [FORM_ID]).fetchone()[0]
+
+    assert count() == 2
+    items = dict(db.execute("SELECT kind, id FROM review_items").fetchall())
+    review.decide(db, items["near_duplicate"], "duplicate", "supervisor1", "same enumerator")
+    assert count() == 1
+    review.decide(db, items["duplicate_content"], "distinct", "supervisor1")
+    assert count() == 2
+    review.decide(db, items["near_duplicate"], "distinct", "supervisor2", "checked by phone")
+    assert count() == 3
+    assert db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 3
+    log = db.execute("SELECT decision, decided_by FROM review_decisions ORDER BY id").fetchall()
+    assert log == [("duplicate", "supervisor1"), ("distinct", "supervisor1"),
+                   ("distinct", "supervisor2")]
+    with pytest.raises(FieldkitError):
+        review.decide(db, items["conflict"] if "conflict" in items else 999, "maybe", "x")
+
+
+def test_quota_reply_shape_and_over_target_marking(tmp_path: Path, study: Study) -> None:
+    db = _db(tmp_path, study)
+    with transaction(db):
+        quota_service.set_target(db, FORM_ID, "site=pune", 2, tolerance=1)
+    items = [make_item(study, station="st1").to_wire() for _ in range(4)]
+    result = ingest.ingest_batch(db, "st1", items, refresh_allocations=True)
+    cell = quota_service.station_quotas(db, result.allocations or {})[FORM_ID]["site=pune"]
+    assert cell == {"target": 2, "count": 4, "tolerance": 1, "allocation": 0, "status": "over"}
+    marks = [r[0] for r in db.execute("SELECT over_target FROM submissions ORDER BY id")]
+    assert marks == [0, 0, 1, 1]
