@@ -193,6 +193,49 @@ def seed_demo(db: Any) -> dict[str, Any]:
                    " VALUES (?, ?, ?, ?, ?)", [form_id, cell, station, n, iso(t0)])
     twin = insert_header(db, station="pune-1", enumerator="e01", site="pune",
                          status="duplicate_content")
+    hashes = [f.hash for f in register_example_versions(db, approve_first=True)]
     near = add_review_item(db, "near_duplicate", ids[0], ids[3], score=0.93)
     dup = add_review_item(db, "duplicate_content", ids[1], twin)
-    return {"fast": fast, "near_item": near, "dup_item": dup}
+    return {"fast": fast, "near_item": near, "dup_item": dup, "hashes": hashes}
+
+
+def thaw(value: Any) -> Any:
+    """A Form's frozen data (mappingproxy / tuples) as plain JSON values."""
+    from collections.abc import Mapping
+
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw(v) for v in value]
+    return value
+
+
+def register_example_versions(db: Any, *, approve_first: bool = False) -> list[Any]:
+    """Versions 1.0 and 1.1 (a changed title) of the engine's example form, registered as
+    ``register-forms`` does; returns the two ``Form`` objects."""
+    import tempfile
+
+    import yaml
+
+    from aggregator import registry
+    from fieldkit.forms import load_form
+
+    example = REPO / "tests" / "forms_data" / "example.yaml"
+    raw = yaml.safe_load(example.read_text(encoding="utf-8"))
+    raw["version"] = "1.1"
+    raw["title"] = {"en": "Example survey (revised)", "hi": "उदाहरण सर्वेक्षण (संशोधित)",
+                    "mr": "उदाहरण सर्वेक्षण (सुधारित)"}
+    with tempfile.TemporaryDirectory() as tmp:
+        second = Path(tmp) / "example.yaml"
+        second.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        forms = [load_form(example), load_form(second)]
+        for form in forms:
+            registry.register_form(db, form_id=form.id, form_hash=form.hash,
+                                   version=str(form.version),
+                                   source=Path(form.source).read_text(encoding="utf-8"),
+                                   data=thaw(form.data))
+    if approve_first:
+        registry.approve_form(db, forms[0].hash, irb_reference="IRB/2026/14",
+                              approved_on="2026-11-02", approver="Dr. Kulkarni, IRB chair",
+                              recorded_by="asha")
+    return forms

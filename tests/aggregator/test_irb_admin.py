@@ -6,45 +6,17 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from agg_support import REPO, csrf_from
-
-EXAMPLE = REPO / "tests" / "forms_data" / "example.yaml"
-
-
-def _thaw(value: Any) -> Any:
-    from collections.abc import Mapping
-
-    if isinstance(value, Mapping):
-        return {k: _thaw(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_thaw(v) for v in value]
-    return value
-
+from agg_support import csrf_from, register_example_versions
 
 @pytest.fixture
-def versions(db: Any, tmp_path: Path) -> list[Any]:
+def versions(db: Any) -> list[Any]:
     """Two versions of the example form, as registered by ``register-forms``."""
-    from aggregator import registry
-    from fieldkit.forms import load_form
-
-    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    raw["version"] = "1.1"
-    raw["title"]["en"] = "Example survey (revised)"
-    second = tmp_path / "example.yaml"
-    second.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    forms = [load_form(EXAMPLE), load_form(second)]
+    forms = register_example_versions(db)
     assert forms[0].hash != forms[1].hash
-    for form in forms:
-        registry.register_form(db, form_id=form.id, form_hash=form.hash,
-                               version=str(form.version),
-                               source=Path(form.source).read_text(encoding="utf-8"),
-                               data=_thaw(form.data))
     return forms
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from agg_support import REPO, ROLES, add_review_item
+from agg_support import REPO, ROLES, add_review_item, thaw
 from fieldkit import dedup
 from fieldkit.crypto import seal
 from fieldkit.envelope import new_header
@@ -80,17 +80,6 @@ def field_week(app: Any, db: Any, users: Any) -> dict[str, Any]:
     if not db.execute("SELECT COUNT(*) FROM review_items").fetchone()[0]:
         add_review_item(db, "near_duplicate", ids[0], ids[1], form_id=form.id, score=0.9)
     return {"items": items, "form": form}
-
-
-def thaw(value: Any) -> Any:
-    """A Form's frozen data (mappingproxy / tuples) as plain JSON values."""
-    from collections.abc import Mapping
-
-    if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [thaw(v) for v in value]
-    return value
 
 
 def register(db: Any, form: Any) -> None:

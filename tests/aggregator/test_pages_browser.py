@@ -6,6 +6,7 @@ shipped Devanagari font. Screenshots go to tests/browser/screenshots/ for people
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Iterator
@@ -39,21 +40,24 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
+def served(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
     app = build_app(tmp_path / "aggregator.db")
     db = app_db(app)
     add_user(db, "asha", "admin")
-    seed_demo(db)
+    seeded = seed_demo(db)
+    old, new = seeded["hashes"]
     server = LiveServer(app)
     try:
-        yield server.url
+        yield server.url, [f"/irb/forms/{new}", f"/irb/diff/{old}/{new}",
+                           f"/irb/forms/{new}/packet?since={old}"]
     finally:
         server.close()
 
 
 @pytest.mark.parametrize("lang", ["en", "mr"])
-def test_pages_fit_a_phone_and_load_nothing_from_outside(browser: Any, served: str,
+def test_pages_fit_a_phone_and_load_nothing_from_outside(browser: Any, served: Any,
                                                          lang: str) -> None:
+    served, irb_pages = served
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
                                   has_touch=True, device_scale_factor=2)
     page = context.new_page()
@@ -69,12 +73,14 @@ def test_pages_fit_a_phone_and_load_nothing_from_outside(browser: Any, served: s
     page.click("button[type=submit]")
     page.wait_for_url(f"{served}/admin/")
     SHOTS_DIR.mkdir(parents=True, exist_ok=True)
-    for path in PAGES:
+    for path in PAGES + irb_pages:
         response = page.goto(served + path)
         assert response is not None and response.status == 200, path
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 360, f"{path} is {width}px wide on a 360px screen"
-        name = path.strip("/").replace("/", "_") or "home"
+        if "/packet" not in path:    # the packet is a printable A4 document of its own
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, f"{path} is {width}px wide on a 360px screen"
+        name = re.sub(r"([0-9a-f]{8})[0-9a-f]{56}", r"\1",
+                      path.split("?")[0].strip("/").replace("/", "_")) or "home"
         page.screenshot(path=str(SHOTS_DIR / f"aggregator_{lang}_{name}.png"), full_page=True)
     assert not outside, outside
     assert not problems, problems           # CSP violations are console errors
