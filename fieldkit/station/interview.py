@@ -70,6 +70,20 @@ def _problem_text(p: Problem, lang: str) -> str:
     return msg.format(**p.params) if p.params else msg
 
 
+def _kind_label(kind: str, lang: str) -> str:
+    from fieldkit.privacy import KIND_LABELS
+
+    label = KIND_LABELS.get(kind)
+    return _translations(lang).gettext(label) if label else kind
+
+
+def _localise_placeholders(text: str, lang: str) -> str:
+    """Show "[PHONE]" as "[फोन नंबर]" on a Marathi page (what is sealed keeps "[PHONE]")."""
+    import re
+
+    return re.sub(r"\[([A-Z_]+)\]", lambda m: f"[{_kind_label(m.group(1), lang)}]", text)
+
+
 @bp.route("/<iid>")
 def resume(iid: str) -> Any:
     iv = _load(iid)
@@ -103,17 +117,40 @@ def consent(iid: str) -> Any:
         return redirect(where(iv), code=303)
 
 
-def _render_question(iv: Any, q: Any, problems: list[str], status: int = 200) -> Any:
+def _submitted(q: Any, form: Any) -> Any:
+    """What was just sent, to show it again next to the problem (never stored)."""
+    if q.type == "multiple_choice":
+        return form.getlist("answer")
+    if q.type == "ranking":
+        order = [c for c in q.codes if form.get(f"rank_{c}")]
+        return sorted(order, key=lambda c: form.get(f"rank_{c}"))
+    if q.type in ("text", "long_text"):
+        return form.get("text", "")
+    if q.type == "banded_number":
+        return form.get("number", "")
+    return form.get("answer", "")
+
+
+def _render_question(iv: Any, q: Any, problems: list[str], status: int = 200,
+                     submitted: Any = None) -> Any:
     iv.shown()
     position, total = iv.progress()
-    previous = iv.answers.get(q.id)
+    previous = iv.answers.get(q.id) if submitted is None else submitted
+    if q.type == "banded_number" and submitted is not None:
+        previous = iv.answers.get(q.id)
+    ranks_raw: dict[str, str] = {}
+    if submitted is not None and q.type == "ranking":
+        ranks_raw = {c: request.form.get(f"rank_{c}", "") for c in q.codes}
     section = None
     if q.id not in {e.id for e in (iv.form.eligibility.questions if iv.form.eligibility
                                      else ())}:
         section = iv.form.section(q.section)
     ranks: dict[str, int] = {}
-    if q.type == "ranking" and isinstance(previous, list):
+    if ranks_raw:
+        ranks = {c: int(v) for c, v in ranks_raw.items() if v.isdigit()}
+    elif q.type == "ranking" and isinstance(previous, list):
         ranks = {code: i + 1 for i, code in enumerate(previous)}
+    number = submitted if (submitted is not None and q.type == "banded_number") else ""
     band_label = None
     if q.type == "banded_number" and isinstance(previous, str):
         band = q.option(previous)
@@ -122,6 +159,7 @@ def _render_question(iv: Any, q: Any, problems: list[str], status: int = 200) ->
         "question.html", iv=iv, q=q, options=iv.options(q), previous=previous,
         ranks=ranks, rank_limit=iv.rank_limit(q) if q.type == "ranking" else 0,
         band_label=band_label, problems=problems, position=position, total=total,
+        number=number[:9],
         section=section, can_back=bool(iv.history)), status
 
 
@@ -146,8 +184,9 @@ def question(iid: str, qid: str) -> Any:
         except InterviewStateError:
             return redirect(where(iv), code=303)
         if problems:
-            return _render_question(iv, iv.current_question(),
-                                    [_problem_text(p, iv.lang) for p in problems], 422)
+            q = iv.current_question()
+            return _render_question(iv, q, [_problem_text(p, iv.lang) for p in problems], 422,
+                                    submitted=_submitted(q, request.form))
         if iv.needs_quota_check():
             iv.quota_checked_result(st.quota_full(iv))
         if iv.stage == "ended":
@@ -218,9 +257,10 @@ def finish(iid: str) -> Any:
             shown = []
             for qid, result in red.by_question.items():
                 if result.counts:
-                    shown.append({"q": iv.form.question(qid), "text": result.text,
-                                  "counts": result.counts})
-            return render_template("finish.html", iv=iv, redacted=shown, counts=red.counts)
+                    shown.append({"q": iv.form.question(qid),
+                                  "text": _localise_placeholders(result.text, iv.lang)})
+            kinds = [(_kind_label(k, iv.lang), n) for k, n in sorted(red.counts.items())]
+            return render_template("finish.html", iv=iv, redacted=shown, kinds=kinds)
         iv.complete()
         return _ended(iv)
 

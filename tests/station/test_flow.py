@@ -20,7 +20,7 @@ def test_full_interview_is_sealed_with_exact_answers(signed_in: Any, study_key: 
     c.run_full(iid, comment="call me on 98220 12345 please")
     assert c.where(iid) == f"/i/{iid}/finish"
     page = c.get(f"/i/{iid}/finish").get_data(as_text=True)
-    assert "[PHONE]" in page and "98220" not in page
+    assert "[phone number]" in page and "98220" not in page
     r = c.post(f"/i/{iid}/finish")
     assert r.status_code == 303
     done = c.get("/i/done").get_data(as_text=True)

@@ -217,3 +217,35 @@ def test_randomised_order_is_stable_per_interview(signed_in: Any) -> None:
         orders.add(tuple(first))
         c.post(f"/i/{iid}/stop", {"keep": "no"})
     assert len(orders) > 1
+
+
+def test_refused_answer_is_shown_again_with_the_problem(signed_in: Any) -> None:
+    c = signed_in
+    iid = c.start()
+    c.consent(iid)
+    c.answer(iid, "age_band", {"answer": "a18_60"})
+    c.answer(iid, "gender", {"answer": "female"})
+    page = c.answer(iid, "years", {"number": "99"}).get_data(as_text=True)
+    assert 'value="99"' in page
+    c.answer(iid, "years", {"number": "9"})
+    c.answer(iid, "intro")
+    c.answer(iid, "prevalence", {"answer": "very"})
+    c.answer(iid, "registration", {"answer": "true"})
+    page = c.answer(iid, "places", {"answer": ["none", "public"]}).get_data(as_text=True)
+    assert 'value="none" checked' in page and 'value="public" checked' in page
+    c.answer(iid, "places", {"answer": ["public"]})
+    page = c.answer(iid, "reasons", {"rank_staff": "1", "rank_evidence": "1"}).get_data(
+        as_text=True)
+    assert page.count('<option value="1" selected>') == 2
+    assert "places" in c.state.interviews.get(iid).answers
+    assert "years" in c.state.interviews.get(iid).answers
+
+
+def test_redaction_review_in_the_interview_language(signed_in: Any) -> None:
+    c = signed_in
+    iid = c.start(language="mr")
+    c.consent(iid)
+    c.run_full(iid, comment="माझा नंबर 98220 12345 आहे")
+    page = c.get(f"/i/{iid}/finish").get_data(as_text=True)
+    assert "98220" not in page and "[PHONE]" not in page
+    assert 'data-testid="redaction-counts"' in page
