@@ -133,38 +133,38 @@ _define("form.quota_field_type", N_("Quota field '{ref}' is a {type} question; q
         N_("Use a single_choice question for a quota field."))
 _define("form.id_mismatch", N_("The form id '{form_id}' differs from the file name '{stem}'."),
         N_("Name the file after the form id: {form_id}.yaml."))
-# linter (fieldkit/forms/lint): {lang} is a language code, {words} the offending words
+# linter (fieldkit/forms/lint): {language} is English, Hindi or Marathi, {words} the offending words
 _define("lint.pii_type", N_("A '{type}' question would collect {what}, which fieldkit never collects."),
         N_("Remove the question; ask for a band or a category instead, or about people in general."))
-_define("lint.pii_name", N_("The {lang} {part} asks for the respondent's name (\"{words}\")."),
+_define("lint.pii_name", N_("The {language} {part} asks for the respondent's name (\"{words}\")."),
         N_("Remove the question: the study never records names. Interviews are anonymous."))
-_define("lint.pii_other_names", N_("The {lang} {part} asks for the names of other people (\"{words}\")."),
+_define("lint.pii_other_names", N_("The {language} {part} asks for the names of other people (\"{words}\")."),
         N_("Ask about roles (\"a broker\", \"police officers\"), never about named people."))
-_define("lint.pii_phone", N_("The {lang} {part} asks for a phone number (\"{words}\")."),
+_define("lint.pii_phone", N_("The {language} {part} asks for a phone number (\"{words}\")."),
         N_("Remove the question: phone numbers identify people."))
-_define("lint.pii_address", N_("The {lang} {part} asks for an address (\"{words}\")."),
+_define("lint.pii_address", N_("The {language} {part} asks for an address (\"{words}\")."),
         N_("Ask for the city or site from a list instead (single_choice)."))
-_define("lint.pii_birth_date", N_("The {lang} {part} asks for a date of birth (\"{words}\")."),
+_define("lint.pii_birth_date", N_("The {language} {part} asks for a date of birth (\"{words}\")."),
         N_("Ask for the age group instead: a banded_number question or a choice of age bands."))
-_define("lint.pii_exact_age", N_("This {type} question stores an exact age or year of birth (\"{words}\", {lang})."),
+_define("lint.pii_exact_age", N_("This {type} question stores an exact age or year of birth (\"{words}\", {language})."),
         N_("Make it a banded_number question with age bands (e.g. 18-24, 25-34, ...), so only the band is stored."))
-_define("lint.pii_id_number", N_("The {lang} {part} asks for an ID number (\"{words}\")."),
+_define("lint.pii_id_number", N_("The {language} {part} asks for an ID number (\"{words}\")."),
         N_("Remove the question: Aadhaar, PAN, voter ID and similar numbers identify people."))
-_define("lint.pii_photo", N_("The {lang} {part} asks for a photo (\"{words}\")."),
+_define("lint.pii_photo", N_("The {language} {part} asks for a photo (\"{words}\")."),
         N_("Remove the question: photos identify people."))
-_define("lint.pii_signature", N_("The {lang} {part} asks for a signature (\"{words}\")."),
+_define("lint.pii_signature", N_("The {language} {part} asks for a signature (\"{words}\")."),
         N_("Remove it: consent is verbal or written and only its fact and mode are stored."))
-_define("lint.pii_location", N_("The {lang} {part} asks for a GPS fix or exact location (\"{words}\")."),
+_define("lint.pii_location", N_("The {language} {part} asks for a GPS fix or exact location (\"{words}\")."),
         N_("Ask for the city or site from a list instead."))
-_define("lint.pii_email", N_("The {lang} {part} asks for an e-mail address (\"{words}\")."),
+_define("lint.pii_email", N_("The {language} {part} asks for an e-mail address (\"{words}\")."),
         N_("Remove the question: e-mail addresses identify people."))
-_define("lint.pii_social_handle", N_("The {lang} {part} asks for a social-media handle (\"{words}\")."),
+_define("lint.pii_social_handle", N_("The {language} {part} asks for a social-media handle (\"{words}\")."),
         N_("Ask which platforms people use, never for an account."))
-_define("lint.pii_vehicle_number", N_("The {lang} {part} asks for a vehicle number (\"{words}\")."),
+_define("lint.pii_vehicle_number", N_("The {language} {part} asks for a vehicle number (\"{words}\")."),
         N_("Ask for the kind of vehicle or occupation instead; registration numbers identify people."))
 _define("lint.pii_bands", N_("Every band of this age question is a single year, so it stores the exact age."),
         N_("Use bands that span several years, as in the report's annexure (18-24, 25-34, ...)."))
-_define("lint.self_incrimination", N_("The {lang} {part} asks the respondent about their own acts (\"{words}\"); this form has offender exposure."),
+_define("lint.self_incrimination", N_("The {language} {part} asks the respondent about their own acts (\"{words}\"); this form has offender exposure."),
         N_("Ask what people or customers do or think (\"How easy do you think it is for people to...\"), never what the respondent did, does or would do."))
 _define("lint.required_answer", N_("The question is marked 'required', but every question may be skipped."),
         N_("Remove 'required' from the question."))
@@ -172,30 +172,30 @@ _define("lint.constraint_forces_answer", N_("The constraint \"{source}\" demands
         N_("Remove answered() and count() conditions from constraints; a constraint may only check an answer that is given."))
 _define("lint.constraint_unsatisfiable", N_("No answer can satisfy the constraint \"{source}\"."),
         N_("Correct the constraint so that the answers you expect pass it."))
-_define("lint.mandatory_wording", N_("The {lang} {part} says an answer is compulsory (\"{words}\")."),
+_define("lint.mandatory_wording", N_("The {language} {part} says an answer is compulsory (\"{words}\")."),
         N_("Every question may be skipped; remove that wording."))
 _define("lint.consent_missing", N_("There is no consent script."),
         N_("Write the consent script in en, hi and mr: research purpose, anonymity, the right to skip any question and to stop at any time, voluntary participation."))
-_define("lint.consent_no_purpose", N_("The {lang} consent script does not say that the study is research."),
+_define("lint.consent_no_purpose", N_("The {language} consent script does not say that the study is research."),
         N_("Say what the study is for and that it is research."))
-_define("lint.consent_no_anonymity", N_("The {lang} consent script does not say that answers are anonymous."),
+_define("lint.consent_no_anonymity", N_("The {language} consent script does not say that answers are anonymous."),
         N_("Say that no name or other identifying detail is recorded and answers are anonymous."))
-_define("lint.consent_no_skip", N_("The {lang} consent script does not say that any question may be skipped."),
+_define("lint.consent_no_skip", N_("The {language} consent script does not say that any question may be skipped."),
         N_("Say that the respondent may skip any question."))
-_define("lint.consent_no_stop", N_("The {lang} consent script does not say that the respondent may stop at any time."),
+_define("lint.consent_no_stop", N_("The {language} consent script does not say that the respondent may stop at any time."),
         N_("Say that the respondent may stop the interview at any time."))
-_define("lint.consent_no_voluntary", N_("The {lang} consent script does not say that taking part is voluntary."),
+_define("lint.consent_no_voluntary", N_("The {language} consent script does not say that taking part is voluntary."),
         N_("Say that taking part is voluntary."))
 _define("lint.consent_after_questions", N_("The consent block comes after the questions in the file."),
         N_("Put 'consent:' before 'eligibility:' and 'sections:' so reviewers read it first, as respondents do."))
 _define("lint.consent_in_questions", N_("This question asks for consent, but consent is taken in the 'consent' block before any question."),
         N_("Remove the question; put the wording in consent.script and consent.question."))
-_define("lint.missing_translation", N_("The {lang} text of '{where}' is missing."),
-        N_("Write the {lang} text; every text needs en, hi and mr."))
-_define("lint.untranslated", N_("The {lang} text of '{where}' is a copy of the English."),
-        N_("Translate it into {lang} in Devanagari."))
-_define("lint.not_devanagari", N_("The {lang} text of '{where}' has no Devanagari letters."),
-        N_("Write the {lang} text in Devanagari script."))
+_define("lint.missing_translation", N_("The {language} text of '{where}' is missing."),
+        N_("Write the {language} text; every text needs en, hi and mr."))
+_define("lint.untranslated", N_("The {language} text of '{where}' is a copy of the English."),
+        N_("Translate it into {language} in Devanagari."))
+_define("lint.not_devanagari", N_("The {language} text of '{where}' has no Devanagari letters."),
+        N_("Write the {language} text in Devanagari script."))
 _define("lint.same_as_hindi", N_("The Marathi text of '{where}' is the same as the Hindi."),
         N_("Check that it is Marathi; most sentences differ between the two."))
 _define("lint.unknown_code", N_("'{field}' tests '{ref}' for '{code}', which is not one of its codes."),

@@ -33,7 +33,8 @@ def test_a_missing_language_is_named(tmp_path: Path, get, qid, field, lang) -> N
     findings = lint_variant(tmp_path, lambda d: get(d).pop(lang))
     hits = [f for f in findings if f.code == "lint.missing_translation"]
     assert [(f.question, f.field, f.severity) for f in hits] == [(qid, f"{field}.{lang}", "error")]
-    assert lang in hits[0].message() and field in hits[0].message()
+    name = {"en": "English", "hi": "Hindi", "mr": "Marathi"}[lang]
+    assert name in hits[0].message() and field in hits[0].message()
 
 
 @pytest.mark.parametrize(("get", "qid", "field"), PLACES)

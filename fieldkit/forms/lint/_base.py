@@ -9,6 +9,8 @@ from typing import Any
 from fieldkit.forms.findings import ERROR, Finding
 from fieldkit.forms.model import Form, Question, Text
 
+_LANGUAGE_NAMES = {"en": "English", "hi": "Hindi", "mr": "Marathi"}
+
 
 @dataclass(frozen=True)
 class TextSpot:
@@ -22,7 +24,10 @@ class TextSpot:
 def finding(form: Form, code: str, question: str | None, field: str | None, /,
             severity: str = ERROR, column: int | None = None, **params: Any) -> Finding:
     """A finding in ``form``; ``params`` fill the catalogue message (they may be called
-    ``code`` or ``field`` too: the first four arguments are positional only)."""
+    ``code`` or ``field`` too: the first four arguments are positional only). A ``lang``
+    code also gives the message the language's name (English, Hindi, Marathi)."""
+    if "lang" in params:
+        params.setdefault("language", _LANGUAGE_NAMES.get(params["lang"], params["lang"]))
     return Finding(code, form.source, question, field, column, severity, params)
 
 
