@@ -178,6 +178,11 @@ class Outbox:
             sql.append(f"AND json_extract(quota, '$.{name}') = ?")
             params.append(code)
         if since:
+            # Headers use "YYYY-MM-DDTHH:MM:SSZ"; bring any ISO form (offset, fraction)
+            # to that shape so the string comparison is a time comparison.
+            moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
             sql.append("AND ended_at >= ?")
-            params.append(since)
+            params.append(moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
         return int(self.db.execute(" ".join(sql), params).fetchone()[0])

@@ -114,6 +114,10 @@ def test_local_completes_by_cell_and_time(outbox):
     assert outbox.local_completes("police", {"site": "pune", "gender": "female"}) == 1
     assert outbox.local_completes("police", {"site": "pune"}, since="2026-11-23T09:00:00Z") == 1
     assert outbox.local_completes("police", {}) == 3
+    # Any ISO form of the same instant counts the same.
+    for since in ("2026-11-23T09:00:00+00:00", "2026-11-23T14:30:00+05:30",
+                  "2026-11-23T09:00:00.000001Z"):
+        assert outbox.local_completes("police", {"site": "pune"}, since=since) == 1
     with pytest.raises(FieldkitError):
         outbox.local_completes("police", {"site') OR 1=1 --": "x"})
 
