@@ -14,6 +14,8 @@ no plaintext, and the station cannot open the ciphertext.
   acknowledgement for other content cannot make the station forget a submission.
 * Days (``stats``) are the station's *local* calendar day of storing, because that
   is the day an enumerator and a supervisor talk about.
+* ``purge_synced(older_than_days)`` removes acknowledged rows and empties the WAL,
+  so a seized laptop does not keep even the clear headers of synced interviews.
 * ``local_completes(form_id, cell, since)`` counts completed, non-training
   submissions of that form whose quota values include ``cell``, with ``ended_at``
   (UTC) at or after ``since``.
@@ -127,6 +129,27 @@ class Outbox:
                     " AND synced_at IS NULL", [now, uuid, ct_hash])
                 changed += cur.rowcount
         return changed
+
+    def purge_synced(self, older_than_days: float = 0) -> int:
+        """Delete items the aggregator acknowledged more than ``older_than_days`` ago.
+
+        Even sealed, a row keeps its clear header (enumerator, site, times) on a laptop
+        that may be seized; once the aggregator holds the item the station no longer
+        needs it. ``secure_delete`` zeroes the freed pages and a TRUNCATE checkpoint
+        empties the WAL, so the headers do not linger in the files. Returns the count.
+        """
+        from datetime import timedelta
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=older_than_days)).strftime(
+            "%Y-%m-%dT%H:%M:%S.%fZ")
+        conn = self.db.conn
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            cur = conn.execute("DELETE FROM outbox WHERE synced_at IS NOT NULL"
+                               " AND synced_at <= ?", [cutoff])
+            removed = cur.rowcount
+        if removed:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return removed
 
     # -- reading ---------------------------------------------------------------------
     def pending(self, limit: int = 100) -> list[SealedItem]:

@@ -127,3 +127,18 @@ def test_database_holds_no_plaintext(outbox, tmp_path):
     outbox.db.conn.close()
     for f in tmp_path.iterdir():
         assert b"CANARY-outbox-7731" not in f.read_bytes()
+
+
+def test_purge_synced_leaves_no_trace_of_the_header_in_the_files(outbox, tmp_path):
+    kept, gone = sealed(), sealed()
+    outbox.store(kept)
+    outbox.store(gone)
+    outbox.mark_synced([(gone.uuid, gone.ct_hash)])
+    assert outbox.purge_synced(older_than_days=1) == 0        # too recent
+    assert outbox.purge_synced() == 1
+    assert outbox.get(gone.uuid) is None and outbox.get(kept.uuid) is not None
+    for f in tmp_path.iterdir():
+        data = f.read_bytes()
+        assert gone.uuid.encode() not in data, f.name
+        assert gone.ciphertext[40:72] not in data, f.name
+    assert any(kept.uuid.encode() in f.read_bytes() for f in tmp_path.iterdir())
