@@ -115,7 +115,7 @@ def diff(old_path: str, new_path: str, fmt: str, lang: str) -> None:
         return
     marks = {"added": ("+", "green"), "removed": ("-", "red"), "moved": ("~", "cyan")}
     for c in changes:
-        mark, colour = marks.get(c.kind, ("*", "yellow"))
+        mark, colour = marks.get(c.kind, marks.get(c.template[1], ("*", "yellow")))
         click.echo(click.style(f"{mark} {c.describe(lang)}", fg=colour))
         if c.old is not None or c.new is not None:
             for sign, value in (("-", c.old), ("+", c.new)):
