@@ -14,12 +14,14 @@ Flask-free: plain Jinja2 with the gettext catalogs of ``fieldkit.i18n`` (domain
 from __future__ import annotations
 
 import base64
+import difflib
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from fieldkit.forms.diff import Change, diff_forms
 from fieldkit.forms.findings import ERROR, Finding
@@ -306,6 +308,7 @@ def render_packet(form: Form, *, lang: str = "en", findings: Sequence[Finding] =
         e = form.eligibility
         sections.append({
             "id": "eligibility", "title": _texts(None), "is_eligibility": True,
+            "nav_title": "",
             "logic": [in_words(form, e.eligible_if, lang, kind="eligible_if")]
             if e.eligible_if is not None else [],
             "closing": _texts(e.not_eligible),
@@ -313,9 +316,18 @@ def render_packet(form: Form, *, lang: str = "en", findings: Sequence[Finding] =
     for s in form.sections:
         sections.append({
             "id": s.id, "title": _texts(s.title), "is_eligibility": False,
+            "nav_title": s.title.show(lang),
             "logic": [in_words(form, s.relevant, lang)] if s.relevant is not None else [],
             "closing": None,
             "questions": [_question_view(form, q, lang) for q in s.questions]})
+    by_question: dict[str, list[dict[str, str]]] = {}
+    for f in findings:
+        if f.question:
+            by_question.setdefault(f.question, []).append(
+                {"severity": f.severity, "code": f.code, "message": f.message(lang)})
+    for section in sections:
+        for q in section["questions"]:
+            q["findings"] = by_question.get(q["id"], [])
     errors = [f for f in findings if f.severity == ERROR]
     warnings = [f for f in findings if f.severity != ERROR]
     changed_ids = {c.question for c in changes if c.question}
@@ -339,7 +351,28 @@ def render_packet(form: Form, *, lang: str = "en", findings: Sequence[Finding] =
         n_errors=len(errors), n_warnings=len(warnings),
         since=since, changes=[_change_view(c, lang) for c in changes],
         changed_ids=changed_ids, font_url=_font_data_url(),
+        anchors={**{s["id"]: f"s-{s['id']}" for s in sections},
+                 **{q["id"]: f"q-{q['id']}" for s in sections for q in s["questions"]}},
     )
+
+
+def _word_diff(old: str, new: str) -> tuple[Markup, Markup]:
+    """Old and new text with the removed words in <del> and the added words in <ins>,
+    so a reviewer sees what changed inside a long consent script."""
+    a, b = old.split(" "), new.split(" ")
+    out_a: list[str] = []
+    out_b: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        left, right = str(escape(" ".join(a[i1:i2]))), str(escape(" ".join(b[j1:j2])))
+        if op == "equal":
+            out_a.append(left)
+            out_b.append(right)
+            continue
+        if left:
+            out_a.append(f"<del>{left}</del>")
+        if right:
+            out_b.append(f"<ins>{right}</ins>")
+    return Markup(" ".join(out_a)), Markup(" ".join(out_b))
 
 
 def _change_view(change: Change, lang: str) -> dict[str, Any]:
@@ -351,7 +384,9 @@ def _change_view(change: Change, lang: str) -> dict[str, Any]:
         if isinstance(value, (list, tuple)):
             return ", ".join(str(v) for v in value)
         return str(value)
+    old, new = show(change.old), show(change.new)
+    if isinstance(change.old, str) and isinstance(change.new, str):
+        old, new = _word_diff(change.old, change.new)      # type: ignore[assignment]
     return {"kind": change.kind, "question": change.question or "",
             "field": change.field or "", "lang": change.lang or "",
-            "description": change.describe(lang), "old": show(change.old),
-            "new": show(change.new)}
+            "description": change.describe(lang), "old": old, "new": new}
