@@ -125,10 +125,12 @@ def init_web(app: Flask) -> None:
     from aggregator import admin, auth, dashboard, irb
 
     # Flask's defaults are already in app.config, so these are set, not defaulted.
-    # SESSION_COOKIE_SECURE stays as configured (True behind the TLS proxy).
+    # Behind the TLS proxy (PUBLIC_URL https://...) the cookie is never sent over http.
     app.config["SESSION_COOKIE_NAME"] = "fieldkit_aggregator"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if str(app.config.get("PUBLIC_URL") or "").startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         hours=float(app.config.get("WEB_SESSION_HOURS", 8)))
     # CSRF: we decide which requests are checked (all but the Bearer-token API).
@@ -155,7 +157,9 @@ def init_web(app: Flask) -> None:
     def _web_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # same-origin, not no-referrer: over https Flask-WTF checks that a POST comes
+        # from this site (Referer), and nothing leaks to other sites either way.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         if request.endpoint in ("static", "web_font"):
             response.headers["Cache-Control"] = "public, max-age=86400"

@@ -199,17 +199,6 @@ def seed_demo(db: Any) -> dict[str, Any]:
     return {"fast": fast, "near_item": near, "dup_item": dup, "hashes": hashes}
 
 
-def thaw(value: Any) -> Any:
-    """A Form's frozen data (mappingproxy / tuples) as plain JSON values."""
-    from collections.abc import Mapping
-
-    if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [thaw(v) for v in value]
-    return value
-
-
 def register_example_versions(db: Any, *, approve_first: bool = False) -> list[Any]:
     """Versions 1.0 and 1.1 (a changed title) of the engine's example form, registered as
     ``register-forms`` does; returns the two ``Form`` objects."""
@@ -230,10 +219,7 @@ def register_example_versions(db: Any, *, approve_first: bool = False) -> list[A
         second.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
         forms = [load_form(example), load_form(second)]
         for form in forms:
-            registry.register_form(db, form_id=form.id, form_hash=form.hash,
-                                   version=str(form.version),
-                                   source=Path(form.source).read_text(encoding="utf-8"),
-                                   data=thaw(form.data))
+            registry.register_loaded_form(db, form, actor="test")
     if approve_first:
         registry.approve_form(db, forms[0].hash, irb_reference="IRB/2026/14",
                               approved_on="2026-11-02", approver="Dr. Kulkarni, IRB chair",

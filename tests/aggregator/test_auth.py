@@ -146,6 +146,27 @@ def test_session_cookie_holds_no_secret(app: Any, users: Any) -> None:
     assert PASSWORD not in text and "$argon2" not in text and "$scrypt" not in text
 
 
+def test_cookie_is_secure_behind_tls(tmp_path: Path) -> None:
+    app = build_app(tmp_path / "aggregator.db", PUBLIC_URL="https://agg.example.org")
+    add_user(app_db(app), "admin", "admin")
+    client = app.test_client()
+    page = client.get("/login", base_url="https://agg.example.org")
+    token = csrf_from(page.get_data(as_text=True))
+    form = {"username": "admin", "password": PASSWORD, "csrf_token": token}
+    # over https a POST must come from this site: the browser's Referer says so
+    # (the pages send Referrer-Policy: same-origin, so it does, and only here)
+    refused = client.post("/login", base_url="https://agg.example.org", data=form)
+    assert refused.status_code == 400
+    response = client.post("/login", base_url="https://agg.example.org", data=form,
+                           headers={"Referer": "https://agg.example.org/login"})
+    assert response.status_code == 302
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    cookie = client.get_cookie("fieldkit_aggregator", domain="agg.example.org")
+    assert cookie is not None and cookie.secure and cookie.http_only
+    assert cookie.same_site == "Lax"
+    assert cookie.expires is not None     # signed-in for a working day, not for a month
+
+
 def test_password_change_ends_old_sessions(client_as: Any, db: Any) -> None:
     from fieldkit.crypto import hash_secret
 

@@ -58,6 +58,20 @@ def test_translations_are_devanagari_with_the_same_placeholders(lang: str) -> No
         assert not message.fuzzy
 
 
+@pytest.mark.parametrize("lang", ["hi", "mr"])
+def test_words_shared_with_other_catalogs_agree(lang: str) -> None:
+    """All domains are merged into one catalog per language: a msgid that the station (or
+    any other domain) also uses must be translated the same way, or one would win."""
+    mine = {m.id: m.string for m in _catalog(lang) if m.id}
+    for path in sorted((REPO / "translations" / lang / "LC_MESSAGES").glob("*.po")):
+        if path.name == "aggregator.po":
+            continue
+        with path.open("rb") as fh:
+            for message in read_po(fh, locale=lang):
+                if message.id in mine and message.string:
+                    assert message.string == mine[message.id], (path.name, message.id)
+
+
 def test_english_catalog_is_the_identity() -> None:
     for message in _catalog("en"):
         if message.id:

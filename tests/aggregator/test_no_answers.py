@@ -11,13 +11,12 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from agg_support import REPO, ROLES, add_review_item, thaw
+from agg_support import REPO, ROLES, add_review_item
 from fieldkit import dedup
 from fieldkit.crypto import seal
 from fieldkit.envelope import new_header
@@ -42,7 +41,7 @@ def field_week(app: Any, db: Any, users: Any) -> dict[str, Any]:
                         sketch_secret=secrets.token_bytes(32))
     registry.set_study(db, study.to_dict())
     form = load_form(REPO / "tests" / "forms_data" / "example.yaml")
-    register(db, form)
+    registry.register_loaded_form(db, form)
     registry.approve_form(db, form.hash, irb_reference="IRB/2026/14", approved_on="2026-11-01",
                           approver="IRB chair", recorded_by="admin")
     token = station_service.create_station(db, "pune-1", enumerators=["E01"])
@@ -80,14 +79,6 @@ def field_week(app: Any, db: Any, users: Any) -> dict[str, Any]:
     if not db.execute("SELECT COUNT(*) FROM review_items").fetchone()[0]:
         add_review_item(db, "near_duplicate", ids[0], ids[1], form_id=form.id, score=0.9)
     return {"items": items, "form": form}
-
-
-def register(db: Any, form: Any) -> None:
-    from aggregator import registry
-
-    registry.register_form(db, form_id=form.id, form_hash=form.hash, version=str(form.version),
-                           source=Path(form.source).read_text(encoding="utf-8"),
-                           data=thaw(form.data))
 
 
 def _needles(items: list[Any]) -> list[str]:
