@@ -169,7 +169,7 @@ def _load_session() -> Any:
         return None
     if rec is None:
         session.pop("sid", None)
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             return redirect(url_for("auth.signin"))
         return render_error("general.unauthenticated", 401)
     now = time.time()
@@ -179,7 +179,7 @@ def _load_session() -> Any:
         rec.locked = True
         rec.resume = rec.last_page
     if rec.locked and endpoint not in LOCKED_ENDPOINTS:
-        if rec.resume is None and request.method == "GET" and endpoint.startswith(
+        if rec.resume is None and request.method in ("GET", "HEAD") and endpoint.startswith(
                 ("interview.", "home.", "selfadmin.")):
             rec.resume = request.full_path.rstrip("?")
         return redirect(url_for("auth.unlock"))

@@ -65,7 +65,7 @@ def _check_pin(code: str, pin: str) -> tuple[bool, str | None]:
 def signin() -> Any:
     lang = normalise_language(request.values.get("lang"))
     g.lang = lang
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("signin.html", error=None, code="", lang=lang)
     code = (request.form.get("code") or "").strip()
     pin = request.form.get("pin") or ""
@@ -112,7 +112,7 @@ def unlock() -> Any:
         return redirect(url_for("auth.signin"))
     if not rec.locked:
         return redirect(safe_next(rec.resume) or url_for("home.index"))
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("unlock.html", error=None)
     ok, error = _check_pin(rec.enumerator, request.form.get("pin") or "")
     if not ok:

@@ -102,7 +102,8 @@ def serve(station_dir: Path, forms_dir: str, host: str, port: int, training: boo
     app = create_app({"STATION_DIR": str(station_dir), "FORMS_DIR": forms_dir,
                       "TRAINING": training, "IDLE_LOCK_SECONDS": idle_lock,
                       "SECRET_KEY": secrets.token_hex(32)})
-    address = f"http://{lan_address() or '127.0.0.1'}:{port}/"
+    shown = host if host not in ("0.0.0.0", "::", "") else (lan_address() or "127.0.0.1")
+    address = f"http://{shown}:{port}/"
     click.echo(_t("Field station at {url}", url=address))
     if training:
         click.echo(_t("TRAINING mode: nothing is sent."))

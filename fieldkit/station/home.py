@@ -74,7 +74,7 @@ def start() -> Any:
     st = state()
     rec = current_record()
     forms = st.available_forms()
-    if request.method == "GET":
+    if request.method != "POST":
         chosen = st.forms.get(request.args.get("form", "")) if request.args.get("form") else None
         if chosen is None and len(forms) == 1:
             chosen = forms[0]

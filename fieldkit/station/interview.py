@@ -98,7 +98,7 @@ def consent(iid: str) -> Any:
     with iv.lock:
         if iv.stage != "consent":
             return redirect(where(iv))
-        if request.method == "GET":
+        if request.method != "POST":
             return render_template("consent.html", iv=iv, error=None)
         action = request.form.get("action")
         if action == "refuse":
@@ -170,7 +170,7 @@ def question(iid: str, qid: str) -> Any:
     with iv.lock:
         if iv.stage not in ("eligibility", "questions") or iv.quota_pending:
             return redirect(where(iv))
-        if request.method == "GET":
+        if request.method != "POST":
             if qid != iv.current and not iv.goto(qid):
                 return redirect(where(iv))
             return _render_question(iv, iv.current_question(), [])
@@ -220,7 +220,7 @@ def stop(iid: str) -> Any:
     with iv.lock:
         if iv.stage == "ended":
             return redirect(where(iv))
-        if request.method == "GET":
+        if request.method != "POST":
             return render_template("stop.html", iv=iv, back_to=where(iv))
         keep = request.form.get("keep")
         if keep not in ("yes", "no"):
@@ -235,7 +235,7 @@ def quota(iid: str) -> Any:
     with iv.lock:
         if not iv.quota_pending:
             return redirect(where(iv))
-        if request.method == "GET":
+        if request.method != "POST":
             return render_template("quota.html", iv=iv, reasons=QUOTA_REASONS, error=False)
         reason = request.form.get("reason")
         if reason not in QUOTA_REASONS:
@@ -250,7 +250,7 @@ def finish(iid: str) -> Any:
     with iv.lock:
         if iv.stage != "review":
             return redirect(where(iv))
-        if request.method == "GET":
+        if request.method != "POST":
             from fieldkit.privacy import redact
 
             red = redact_answers(iv, redact)

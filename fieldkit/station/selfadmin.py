@@ -116,7 +116,7 @@ def open(token: str) -> Any:  # noqa: A001 - the route's name
     if iv is None:
         return render_error("station.link_invalid", 410)
     g.lang = iv.lang
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("selfadmin_open.html", iv=iv, token=token)
     with st.db_lock:
         iid = st.store.use_link(token)
