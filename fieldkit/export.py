@@ -9,7 +9,10 @@ Sources (``--in``), detected by content, not by name:
   verdict -- accepted / duplicate_content / conflict -- is carried into the export),
 * a **bundle** (``.jsonl`` written by ``write_bundle``: meta line, wire items, end
   line) or any JSON Lines / JSON file of wire items,
-* a **folder** holding any of these (searched recursively).
+* a **folder** holding any of these (searched recursively), including a station
+  folder copied as is: raw crash journals (``journal/*.fkj``) of a station that never
+  restarted are read directly (as "interrupted"), unless the outbox already holds
+  that interview.
 
 The same (uuid, ct_hash) seen in several sources is exported once.
 
@@ -42,6 +45,7 @@ import json
 import os
 import sqlite3
 import sys
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -93,6 +97,8 @@ class SourceItem:
     uuid: str = "?"
     aggregator_status: str | None = None
     error: FieldkitError | None = None
+    journal: bytes | None = None            # a raw crash journal (.fkj) ...
+    journal_header: dict[str, Any] | None = None   # ... and the header it implies
 
 
 @dataclass
@@ -185,7 +191,7 @@ def read_source(path: str | os.PathLike[str]) -> list[SourceItem]:
     path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and (
-            p.suffix in (".db", ".sqlite", ".jsonl", ".json", ".bundle", ".fkb")))
+            p.suffix in (".db", ".sqlite", ".jsonl", ".json", ".bundle", ".fkb", ".fkj")))
         found: list[SourceItem] = []
         for f in files:
             if f.name.endswith(("-wal", "-shm")):
@@ -200,7 +206,29 @@ def read_source(path: str | os.PathLike[str]) -> list[SourceItem]:
     return _dedupe(list(_read_one(path)))
 
 
+def _read_journal_file(path: Path) -> Iterator[SourceItem]:
+    """A crash journal copied off a station that never restarted to recover it."""
+    from fieldkit.envelope import utc_timestamp
+    from fieldkit.journal import MAGIC, journal_header
+
+    data = path.read_bytes()
+    if not data.startswith(MAGIC):
+        raise FieldkitError("export.unknown_source", path=str(path))
+    ended = utc_timestamp(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc))
+    try:
+        header = journal_header(data, ended)
+    except (ValueError, UnicodeDecodeError, FieldkitError):
+        yield SourceItem(str(path), None, path.stem, error=FieldkitError(
+            "crypto.bad_item", uuid=path.stem, reason="the crash journal is damaged"))
+        return
+    if header is not None:
+        yield SourceItem(str(path), None, str(header["uuid"]), journal=data,
+                         journal_header=header)
+
+
 def _read_one(path: Path) -> Iterator[SourceItem]:
+    if path.suffix == ".fkj":
+        return _read_journal_file(path)
     if _is_sqlite(path):
         return _read_sqlite(path)
     try:
@@ -213,9 +241,16 @@ def _read_one(path: Path) -> Iterator[SourceItem]:
 
 
 def _dedupe(items: list[SourceItem]) -> list[SourceItem]:
+    """Each (uuid, ct_hash) once; a raw journal only if no sealed item has its uuid
+    (a sealed one is either the finished interview or the journal already recovered)."""
+    sealed = {si.uuid for si in items if si.item is not None}
     seen: set[tuple[str, str]] = set()
     out: list[SourceItem] = []
     for si in items:
+        if si.journal is not None:
+            if si.uuid in sealed or (si.uuid, "journal") in seen:
+                continue
+            seen.add((si.uuid, "journal"))
         if si.item is not None:
             key = (si.uuid, si.item.ct_hash)
             if key in seen:
@@ -333,6 +368,22 @@ def _private_open(path: Path) -> Any:
     return os.fdopen(fd, "w", encoding="utf-8", newline="")
 
 
+def _open_raw_journal(si: SourceItem, private_key: PrivateKeys) -> dict[str, Any]:
+    from fieldkit.journal import read_journal
+
+    header = si.journal_header or {}
+    key_id = str(header.get("key_id"))
+    if isinstance(private_key, Mapping):
+        key = private_key.get(key_id)
+        if key is None:
+            raise FieldkitError("crypto.unknown_key", uuid=si.uuid, key_id=key_id)
+    else:
+        key = private_key
+    _, payload = read_journal(si.journal or b"", key, uuid=si.uuid)
+    payload["paradata"]["raw_journal"] = True
+    return payload
+
+
 def form_versions_in(source: str | os.PathLike[str]) -> dict[str, Any]:
     """Form versions registered in aggregator databases under ``source``: hash -> Form.
 
@@ -410,7 +461,7 @@ def export_submissions(source: str | os.PathLike[str], out_dir: str | os.PathLik
     for si in items:
         if progress:
             progress(1)
-        header = si.item.header if si.item is not None else {}
+        header = si.item.header if si.item is not None else (si.journal_header or {})
         result.seen += 1
         row = {"uuid": si.uuid, "ct_hash": si.item.ct_hash if si.item else "",
                "source": si.origin, "aggregator_status": si.aggregator_status or ""}
@@ -421,6 +472,11 @@ def export_submissions(source: str | os.PathLike[str], out_dir: str | os.PathLik
         if err is None and si.item is not None:
             try:
                 payload = open_sealed(si.item, private_key)
+            except FieldkitError as exc:
+                err = exc
+        elif err is None and si.journal is not None:
+            try:
+                payload = _open_raw_journal(si, private_key)
             except FieldkitError as exc:
                 err = exc
         if err is not None or payload is None:

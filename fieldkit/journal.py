@@ -350,6 +350,23 @@ def open_journal_item(item: SealedItem, private_key: X25519PrivateKey) -> dict[s
     return payload
 
 
+def journal_header(data: bytes, ended_at: str) -> dict[str, Any] | None:
+    """The validated "interrupted" header a raw journal would be recovered under.
+
+    None if the journal holds no key record (it crashed while starting: nothing in
+    it). Raises ``ValueError`` or ``FieldkitError`` if it is damaged. Used by export
+    to read journals copied straight off a station that never restarted.
+    """
+    parsed = _parse(data)
+    if parsed is None:
+        return None
+    try:
+        return validate_header(_interrupted_header(parsed.pre, ended_at=ended_at,
+                                                   n_events=len(parsed.records)))
+    except (KeyError, TypeError):
+        raise ValueError("pre-header incomplete") from None
+
+
 # --- recovery -------------------------------------------------------------------------
 
 def recover_journals(journal_dir: str | os.PathLike[str], outbox: Any, study: Any

@@ -356,3 +356,30 @@ def test_older_form_versions_get_their_own_codebook_from_the_aggregator(tmp_path
                        ).read_text("utf-8"))
     prevalence = next(v for v in book["variables"] if v["name"] == "prevalence")
     assert prevalence["label"]["en"].startswith("How common")
+
+
+def test_a_copied_station_folder_exports_including_unrecovered_journals(tmp_path, study,
+                                                                        forms_dir):
+    """The laptop died: the station folder is copied as is (station.db + journal/)."""
+    config, key_path = study
+    station = tmp_path / "station"
+    done = make_item(config, ANSWER_SETS[0])
+    _, outbox = station_with(tmp_path, config, [done])
+    pre = {"uuid": str(uuid_mod.uuid4()), "form_id": "example", "form_hash": FORM.hash,
+           "station": "st01", "enumerator": "e07", "started_at": "2026-11-23T09:00:00Z"}
+    j = Journal.start(station / "journal", pre, config)
+    j.append({"t": "answer", "q": "age_band", "v": "a31_60"})
+    j.close()
+    # A journal whose interview was also stored (killed before discard): not twice.
+    pre2 = {**pre, "uuid": done.uuid}
+    j2 = Journal.start(station / "journal", pre2, config)
+    j2.append({"t": "answer", "q": "age_band", "v": "a18_30"})
+    j2.close()
+    outbox.db.conn.close()
+    result = export_submissions(station, tmp_path / "out", load_private_key(key_path, PASS),
+                                load_forms(forms_dir))
+    assert result.exported == 2 and not result.failed
+    rows = {r["uuid"]: r for r in read_csv(tmp_path / "out" / "example" / "submissions.csv")}
+    assert rows[pre["uuid"]]["outcome"] == "interrupted"
+    assert rows[pre["uuid"]]["age_band"] == "a31_60"
+    assert rows[done.uuid]["outcome"] == "completed"
