@@ -22,7 +22,9 @@ Output (``--out``; files created 0600, they hold plaintext)::
     <form_id>/submissions.csv   one row per decrypted submission: header fields, then
                                 one column per question (option/band codes; multiple
                                 choice and ranking as space-separated codes; reserved
-                                _dk / _pna / _skip as is; not shown = empty)
+                                _dk / _pna / _skip as is; not shown = empty; a text
+                                starting with = + - @ gets a leading ' so that no
+                                spreadsheet runs it as a formula)
     <form_id>/submissions.jsonl the full decrypted payloads (answers + paradata)
     <form_id>/codebook.csv      variable, type, section, labels and options in en/hi/mr,
     <form_id>/codebook.json     relevance (skip logic), constraint, reserved codes
@@ -363,6 +365,17 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defuse(text: str) -> str:
+    """Neutralise spreadsheet formulas in answer cells (CSV injection): a respondent on
+    their own phone could type ``=HYPERLINK(...)`` and the analyst opens the CSV in a
+    spreadsheet. Such a cell gets a leading apostrophe; submissions.jsonl keeps the
+    exact text."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def _private_open(path: Path) -> Any:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     return os.fdopen(fd, "w", encoding="utf-8", newline="")
@@ -511,7 +524,7 @@ def export_submissions(source: str | os.PathLike[str], out_dir: str | os.PathLik
         csv_row["lang"] = _cell(paradata.get("lang") or paradata.get("language"))
         csv_row["journal_complete"] = _cell(paradata.get("journal_complete"))
         for qid, value in answers.items():
-            csv_row[f"q:{qid}"] = _cell(value)
+            csv_row[f"q:{qid}"] = _defuse(_cell(value))
         per_form_rows.setdefault(form_id, []).append(csv_row)
         per_form_json.setdefault(form_id, []).append(
             {"header": header, "answers": answers, "paradata": paradata,

