@@ -207,22 +207,29 @@ def _fast_sketch(table: list[list[tuple[int, ...]]], picks: list[int]) -> list[i
 
 
 def build_store(path: Path, n: int, table: Any, rng: random.Random) -> None:
+    """A store of ``n`` accepted submissions with realistic sketches, built fast: no
+    fsync and the band index inserted in key order (building is not what is measured;
+    the measurement reopens the file with the server's settings)."""
     from aggregator.db import open_aggregator_db
 
     db = open_aggregator_db(path)
     conn = db.conn
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -1000000")
     filler = ("f" * 64, "0123456789abcdef", "st0", "E01", "pune", "site=pune",
               '{"site":"pune"}', "completed", None, "2026-11-23T10:00:00Z",
               "2026-11-23T10:40:00Z", 40)
-    chunk = 20000
+    chunk = 50000
+    bands: list[tuple[int, int]] = []
     for start in range(0, n, chunk):
         size = min(chunk, n - start)
         picks = rng.choices(range(OPTIONS), weights=WEIGHTS, k=QUESTIONS * size)
-        subs, bands = [], []
+        subs = []
         for j in range(size):
             sid = start + j + 1
             sk = _fast_sketch(table, picks[j * QUESTIONS:(j + 1) * QUESTIONS])
-            subs.append((sid, f"u{sid}", f"c{sid}", FORM_ID, *filler, None, dedup.pack(sk),
+            subs.append((sid, f"u{sid:09d}", f"c{sid}", FORM_ID, *filler, None, dedup.pack(sk),
                          0, 0, "hpke", "{}", "accepted", 1, 0, "2026-11-23T11:00:00Z", "http"))
             bands.extend((b, sid) for b in dedup.bands(sk, FORM_ID))
         conn.execute("BEGIN")
@@ -232,9 +239,14 @@ def build_store(path: Path, n: int, table: Any, rng: random.Random) -> None:
             "n_answered, fingerprint, sketch, over_quota, training, payload, header, status, "
             "counted, over_target, received_at, received_via) VALUES "
             "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", subs)
-        bands.sort()
-        conn.executemany("INSERT OR IGNORE INTO sketch_bands VALUES (?, ?)", bands)
         conn.execute("COMMIT")
+    bands.sort()
+    for start in range(0, len(bands), 500000):
+        conn.execute("BEGIN")
+        conn.executemany("INSERT OR IGNORE INTO sketch_bands VALUES (?, ?)",
+                         bands[start:start + 500000])
+        conn.execute("COMMIT")
+    conn.execute("PRAGMA journal_mode = WAL")
     conn.close()
 
 
@@ -303,15 +315,20 @@ def main() -> None:
             picks = rng.choices(range(OPTIONS), weights=WEIGHTS, k=QUESTIONS * args.queries)
             queries = [_fast_sketch(table, picks[i * QUESTIONS:(i + 1) * QUESTIONS])
                        for i in range(args.queries)]
-            results = {}
+            paths = {}
             for size in (args.small, args.big):
-                path = directory / f"lsh-{size}.db"
+                paths[size] = directory / f"lsh-{size}.db"
                 start = time.perf_counter()
-                build_store(path, size, table, random.Random(size))
+                build_store(paths[size], size, table, random.Random(size))
                 print(f"  built store of {size} sketches in {time.perf_counter() - start:.0f} s",
                       flush=True)
-                results[size] = lsh_cost(path, queries)
-                path.unlink()
+            # alternate the two stores round by round (machine noise hits both alike)
+            results: dict[int, tuple[float, int]] = {}
+            for _ in range(args.rounds):
+                for size in (args.small, args.big):
+                    cost, flagged = lsh_cost(paths[size], queries, rounds=1)
+                    if size not in results or cost < results[size][0]:
+                        results[size] = (cost, flagged)
             small, big = results[args.small][0], results[args.big][0]
             print(f"Near-duplicate index (LSH b={dedup.BANDS} r={dedup.ROWS}, "
                   f"<= {32} candidates/bucket), {args.queries} new items:")

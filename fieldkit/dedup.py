@@ -11,9 +11,12 @@ in the clear header. The aggregator compares them without ever seeing an answer:
   equal positions in two sketches estimates the Jaccard similarity of the two answer
   sets: a near-copy (possible fabrication or double entry) scores close to 1.
 - LSH banding (``bands``): the sketch cut into ``b`` bands of ``r`` values; two sketches
-  that share any band are candidates. With b=8, r=8 a pair at similarity 0.9 is found
-  with probability ~0.99, a pair at 0.5 only ~0.03, so candidate lookup is a few index
-  seeks whatever the size of the store.
+  that share at least ``MIN_BAND_HITS`` bands are candidates. Survey answers overlap a
+  lot by chance (a few options per question: two unrelated respondents have Jaccard
+  ~0.15-0.3), so single-band collisions with unrelated interviews grow with the store;
+  requiring two of eight bands (r=8) keeps them near zero at a million stored, while a
+  pair at similarity 0.95 (1 answer of 40 changed) is still found with probability
+  ~0.999 and at 0.9 with ~0.92. Lookup is a few index seeks whatever the store size.
 
 Flask-free, dependency-free (hashlib/hmac only).
 """
@@ -30,6 +33,7 @@ from fieldkit.canonical import canonical_json
 K = 64                      # sketch length
 BANDS = 8                   # LSH bands ...
 ROWS = 8                    # ... of this many values each (BANDS * ROWS == K)
+MIN_BAND_HITS = 2           # shared bands that make a stored sketch a candidate
 NEAR_DUPLICATE_THRESHOLD = 0.9   # estimated similarity that sends a pair to review
 MIN_TOKENS = 5              # answer sets smaller than this are not compared (too little signal)
 

@@ -412,8 +412,12 @@ def _near_duplicates(db: sqlite_utils.Database, items: list[tuple[int, _Valid]],
 
     All buckets of the batch are looked up together (compound queries of 100 buckets,
     each bucket capped at its newest CANDIDATES_PER_BUCKET entries, so the work per item
-    is bounded whatever the size of the store), then the candidates' sketches are read
-    in one query and compared.
+    is bounded whatever the size of the store). A stored submission becomes a candidate
+    only if it shares at least ``dedup.MIN_BAND_HITS`` bands with the new one: survey
+    answers overlap a lot by chance (few options per question), and single-band
+    collisions with unrelated interviews grow with the store, while a real near-copy
+    shares several bands (see ``fieldkit.dedup``). Candidates' sketches are read in one
+    query and compared; pairs at or above the threshold go to the review queue.
     """
     if not items:
         return []
@@ -426,9 +430,18 @@ def _near_duplicates(db: sqlite_utils.Database, items: list[tuple[int, _Valid]],
     for chunk in _chunks(wanted, 100):
         for bucket, cid in db.execute(" UNION ALL ".join([term] * len(chunk)), list(chunk)):
             in_store.setdefault(bucket, []).append(cid)
-    candidate_ids = sorted({c for ids in in_store.values() for c in ids})
+
+    def candidates(sid: int, buckets: list[int]) -> list[int]:
+        hits: dict[int, int] = {}
+        for bucket in buckets:
+            for cid in in_store.get(bucket, ()):
+                if cid != sid:
+                    hits[cid] = hits.get(cid, 0) + 1
+        return [cid for cid, n in hits.items() if n >= dedup.MIN_BAND_HITS]
+
+    to_fetch = sorted({c for sid, _, buckets in planned for c in candidates(sid, buckets)})
     sketches: dict[int, tuple[str, list[int]]] = {}
-    for chunk in _chunks(candidate_ids):
+    for chunk in _chunks(to_fetch):
         for cid, cuid, blob in db.execute(
                 f"SELECT id, uuid, sketch FROM submissions WHERE id IN "
                 f"({','.join('?' * len(chunk))})", list(chunk)).fetchall():
@@ -438,18 +451,15 @@ def _near_duplicates(db: sqlite_utils.Database, items: list[tuple[int, _Valid]],
     band_rows: list[tuple[int, int]] = []
     for sid, v, buckets in planned:
         sketch = v.header["sketch"]
-        seen: set[int] = {sid}
-        for bucket in buckets:
-            for cid in in_store.get(bucket, ()):
-                if cid in seen or cid not in sketches:
-                    continue
-                seen.add(cid)
-                cuid, other = sketches[cid]
-                score = dedup.similarity(sketch, other)
-                if score >= dedup.NEAR_DUPLICATE_THRESHOLD:
-                    reviews.append(["near_duplicate", v.header["form_id"], cuid,
-                                    v.header["uuid"], cid, sid, round(score, 4)])
-                    out[v.index].flagged = True
+        for cid in candidates(sid, buckets):
+            if cid not in sketches:
+                continue
+            cuid, other = sketches[cid]
+            score = dedup.similarity(sketch, other)
+            if score >= dedup.NEAR_DUPLICATE_THRESHOLD:
+                reviews.append(["near_duplicate", v.header["form_id"], cuid,
+                                v.header["uuid"], cid, sid, round(score, 4)])
+                out[v.index].flagged = True
         for bucket in buckets:
             band_rows.append((bucket, sid))
             # later items of this batch see this one as a candidate

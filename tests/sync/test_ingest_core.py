@@ -131,3 +131,26 @@ def test_quota_reply_shape_and_over_target_marking(tmp_path: Path, study: Study)
     assert cell == {"target": 2, "count": 4, "tolerance": 1, "allocation": 0, "status": "over"}
     marks = [r[0] for r in db.execute("SELECT over_target FROM submissions ORDER BY id")]
     assert marks == [0, 0, 1, 1]
+
+
+def test_near_copies_are_found_and_unrelated_interviews_are_not(tmp_path: Path,
+                                                                study: Study) -> None:
+    db = _db(tmp_path, study)
+    rng = random.Random(99)
+    weights = [0.42, 0.25, 0.14, 0.09, 0.06, 0.04]     # skewed, like real answer shares
+    originals, copies = [], []
+    for _ in range(120):
+        answers = {f"q{i:02d}": rng.choices("abcdef", weights)[0] for i in range(40)}
+        originals.append(make_item(study, station="st1", rng=rng, answers=answers).to_wire())
+        changed = dict(answers, **{f"q{rng.randrange(40):02d}": "z"})   # 1 of 40 changed
+        copies.append(make_item(study, station="st1", rng=rng, answers=changed).to_wire())
+    ingest.ingest_batch(db, "st1", originals[:100])
+    ingest.ingest_batch(db, "st1", originals[100:] + copies[:80])    # copies across batches
+    ingest.ingest_batch(db, "st1", copies[80:])
+    pairs = db.execute("SELECT uuid_a, uuid_b FROM review_items "
+                       "WHERE kind = 'near_duplicate'").fetchall()
+    index = {o["header"]["uuid"]: i for i, o in enumerate(originals)}
+    index.update({c["header"]["uuid"]: i for i, c in enumerate(copies)})
+    true_pairs = {frozenset(p) for p in pairs if index[p[0]] == index[p[1]]}
+    assert len(true_pairs) >= 110                  # >= 0.9 of 120 near-copies flagged
+    assert len(pairs) - len(true_pairs) <= 2       # unrelated interviews are not
