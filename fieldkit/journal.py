@@ -29,7 +29,9 @@ Why this shape:
   makes replay stop there instead of yielding a silently different interview.
 * **fsync after every record** (and of the directory at creation): an answer the
   enumerator saw accepted is on disk. A torn last record (power cut mid-write) fails
-  its tag and replay ends cleanly before it.
+  its tag and replay ends cleanly before it. If a write fails (disk full), the torn
+  record is cut off and the journal refuses further records rather than ever reuse
+  a counter, i.e. a nonce (what was journaled so far stays recoverable).
 * **Sealing the key with the pre-header as info** binds the key to this interview's
   identity: a journal whose pre-header was edited no longer yields its key.
 * The journal holds an exclusive ``flock`` while open, so recovery never touches a
@@ -145,6 +147,7 @@ class Journal:
         self.uuid = uuid
         self._fd: int | None = fd
         self._aead: ChaCha20Poly1305 | None = ChaCha20Poly1305(key)
+        self._broken = False
         self.events = 0
 
     @classmethod
@@ -191,6 +194,9 @@ class Journal:
             raise RuntimeError("journal is closed")
         if not isinstance(event.get("t"), str):
             raise ValueError("an event needs a type 't'")
+        if self._broken:
+            raise RuntimeError("journal write failed earlier; the interview continues in "
+                               "memory only")
         event = dict(event)
         event.setdefault("at", utc_timestamp())
         counter = self.events + 1
@@ -198,8 +204,23 @@ class Journal:
                                     _aad(self.uuid, counter))
         if len(record) > MAX_RECORD:
             raise ValueError("journal event too large")
-        os.write(self._fd, _frame(record))
-        os.fsync(self._fd)
+        frame = memoryview(_frame(record))
+        good_size = os.fstat(self._fd).st_size
+        try:
+            while frame:
+                frame = frame[os.write(self._fd, frame):]
+            os.fsync(self._fd)
+        except OSError:
+            # Disk full or I/O error. A counter (= nonce) that may have reached the
+            # disk is never used again: this journal takes no more records, so no two
+            # ciphertexts under one key and nonce can ever exist. Cut the torn record.
+            self._broken = True
+            try:
+                os.ftruncate(self._fd, good_size)
+                os.fsync(self._fd)
+            except OSError:
+                pass
+            raise
         self.events = counter
 
     def close(self) -> None:

@@ -210,3 +210,28 @@ def test_garbage_journals_never_crash_reading_or_recovery(tmp_path, study):
         except FieldkitError:
             pass
     assert len(recovered) == outbox.count()
+
+
+def test_a_failed_write_never_reuses_a_nonce(tmp_path, study, monkeypatch):
+    """Disk full mid-record: the torn bytes are cut, the journal takes no more records
+    (so no counter is written twice), and what was journaled before is recovered."""
+    import fieldkit.journal as journal_mod
+    config, private = study
+    j = Journal.start(tmp_path / "journal", pre(), config)
+    j.append({"t": "answer", "q": "a", "v": "1"})
+    size = j.path.stat().st_size
+    real_write = os.write
+
+    def half_then_full(fd, data):
+        real_write(fd, bytes(data[:5]))
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(journal_mod.os, "write", half_then_full)
+    with pytest.raises(OSError):
+        j.append({"t": "answer", "q": "b", "v": "2"})
+    monkeypatch.setattr(journal_mod.os, "write", real_write)
+    assert j.path.stat().st_size == size
+    with pytest.raises(RuntimeError):
+        j.append({"t": "answer", "q": "c", "v": "3"})
+    j.close()
+    _, payload = read_journal(j.path.read_bytes(), private)
+    assert payload["answers"] == {"a": "1"}
