@@ -16,8 +16,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import yaml
-
 from fieldkit.forms.findings import WARNING, Finding
 from fieldkit.forms.lint._base import finding
 from fieldkit.forms.lint._text import normalise
@@ -94,10 +92,18 @@ def check(form: Form) -> Iterator[Finding]:
         yield finding(form, "lint.consent_after_questions", None, "consent", WARNING)
 
 
+_TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:", re.M)
+
+
 def _key_order(source: str) -> list[str]:
-    """Top-level keys in file order (the hash ignores order; reviewers do not)."""
+    """Top-level keys in file order (the hash ignores order; reviewers do not). The
+    file has loaded already, so its unindented ``key:`` lines are its top-level keys."""
     try:
-        raw = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        text = Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return []
-    return list(raw) if isinstance(raw, dict) else []
+    keys: list[str] = []
+    for key in _TOP_KEY.findall(text):
+        if key not in keys:
+            keys.append(key)
+    return keys

@@ -66,7 +66,7 @@ _E = rf"(?![{_D}])"       # word end
 
 
 def _dev(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"{_B}(?:{p}){_E}" for p in patterns))
+    return re.compile(f"{_B}(?:{'|'.join(patterns)}){_E}")
 
 
 _EN_PERSON = (r"person|people|pimp|broker|trafficker|customer|client|girl|victim|"
@@ -200,6 +200,9 @@ _ORDER = (NAME, OTHER_NAMES, PHONE, ADDRESS, BIRTH_DATE, ID_NUMBER, PHOTO, SIGNA
           LOCATION, EMAIL, SOCIAL, VEHICLE)
 _PATTERNS = {"en": (_EN, _EN_AGE, _EN_NEGATION), "hi": (_HI, _HI_AGE, _HI_NEGATION),
              "mr": (_MR, _MR_AGE, _MR_NEGATION)}
+# one scan that finds whether any kind could match: most texts ask for nothing
+_ANY = {lang: re.compile("|".join(f"(?:{p.pattern})" for p in (*kinds.values(), age)))
+        for lang, (kinds, age, _) in _PATTERNS.items()}
 
 
 def find_pii(text: str, lang: str, *, exact_age: bool = False) -> PiiHit | None:
@@ -211,7 +214,10 @@ def find_pii(text: str, lang: str, *, exact_age: bool = False) -> PiiHit | None:
     if not text or lang not in _PATTERNS:
         return None
     patterns, age, negation = _PATTERNS[lang]
-    for sentence in sentences(normalise(text)):
+    text = normalise(text)
+    if not _ANY[lang].search(text):
+        return None
+    for sentence in sentences(text):
         if negation.search(sentence):
             continue
         for kind in _ORDER:
