@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from fieldkit.canonical import sha256_hex
 from fieldkit.errors import FieldkitError
@@ -146,10 +146,9 @@ class HeaderSchema(Schema):
     training = _StrictBool(required=True)
     payload = _StrictStr(required=True, validate=validate.OneOf(PAYLOAD_KINDS))
 
-    @validates_schema
-    def _check_times(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data["ended_at"] < data["started_at"]:
-            raise ValidationError("ended_at is before started_at.", "ended_at")
+    # No "ended_at >= started_at" rule on purpose: a laptop clock that jumps back
+    # mid-interview (NTP on reconnecting, a manual fix) must not make a finished
+    # interview unsealable or unsyncable. Odd times are for supervisors to see.
 
 
 _SCHEMA = HeaderSchema()

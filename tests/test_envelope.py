@@ -36,7 +36,7 @@ def test_a_complete_header_validates_unchanged():
     ("key_id", "xyz"), ("station", ""), ("station", "st 01"), ("enumerator", None),
     ("site", "Ravi Kumar, 12 MG Road"), ("quota", {"site": "Pune city!"}), ("quota", []),
     ("outcome", "done"), ("keep_partial", "yes"), ("started_at", "2026-11-23 10:00"),
-    ("ended_at", "2020-01-01T00:00:00Z"), ("n_answered", -1), ("n_answered", 1.5),
+    ("ended_at", "2026-13-01T00:00:00Z"), ("n_answered", -1), ("n_answered", 1.5),
     ("n_answered", "3"), ("fingerprint", "zz"), ("sketch", [1, 2, 3]),
     ("sketch", ["1"] * 64), ("over_quota", 0), ("training", "false"), ("payload", "plain"),
 ])
@@ -44,6 +44,11 @@ def test_bad_header_values_are_refused(field, value):
     with pytest.raises(FieldkitError) as info:
         validate_header(header(**{field: value}))
     assert info.value.code == "crypto.bad_header"
+
+
+def test_a_clock_that_jumped_back_does_not_make_a_header_invalid():
+    h = header(started_at="2026-11-23T10:00:00Z", ended_at="2026-11-23T09:59:00Z")
+    assert validate_header(h) == h
 
 
 def test_unknown_header_fields_are_refused_so_nothing_can_be_smuggled_in_clear():
