@@ -46,8 +46,8 @@ SKETCH_LENGTH = 64
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _KEY_ID = re.compile(r"^[0-9a-f]{16}$")
-_IDENT = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+_IDENT = re.compile(r"^[a-z][a-z0-9_]{0,127}$")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 _UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 
 
