@@ -36,7 +36,7 @@ from fieldkit.envelope import SealedItem
 from fieldkit.errors import FieldkitError
 
 COMPONENT = "outbox"
-_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,127}$")
 
 
 def _step_1(db: sqlite_utils.Database) -> None:
