@@ -17,6 +17,16 @@ from typing import Any, Callable
 import click
 
 from fieldkit.errors import FieldkitError
+from fieldkit.i18n import N_, gettext, normalise_language
+
+
+def _lang() -> str:
+    """The admin's language: FIELDKIT_LANG, else the locale (LANG), else English."""
+    return normalise_language(os.environ.get("FIELDKIT_LANG") or os.environ.get("LANG"))
+
+
+def _t(message: str, **params: Any) -> str:
+    return gettext(_lang(), message, **params)
 
 
 def _db(ctx: click.Context) -> Any:
@@ -30,8 +40,9 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except FieldkitError as err:
-            fix = err.fix("en")
-            raise click.ClickException(err.message("en") + (f"\n{fix}" if fix else "")) \
+            lang = _lang()
+            fix = err.fix(lang)
+            raise click.ClickException(err.message(lang) + (f"\n{fix}" if fix else "")) \
                 from None
     return wrapper
 
@@ -99,8 +110,9 @@ def init(ctx: click.Context, study_path: str) -> None:
     except (OSError, ValueError):
         raise FieldkitError("crypto.study_invalid", path=str(path), reason="not JSON") from None
     stored = set_study(_db(ctx), data, source=str(path))
-    click.echo(f"Study {stored['study_id']} ready in {ctx.obj['db_path']} "
-               f"(keys: {', '.join(sorted(stored['public_keys']))}).")
+    click.echo(_t(N_("Study {study_id} is ready in {db} (keys: {keys})."),
+                  study_id=stored["study_id"], db=ctx.obj["db_path"],
+                  keys=", ".join(sorted(stored["public_keys"]))))
 
 
 def _print_qr(text: str) -> None:
@@ -139,8 +151,8 @@ def add_station(ctx: click.Context, name: str, enumerators: str, public_url: str
     code = stations.enrollment_code(public_url, token)
     if not no_qr:
         _print_qr(code)
-    click.echo(f"Enrollment code for station {name} (single use, expires in "
-               f"{expires_hours:g} hours):")
+    click.echo(_t(N_("Enrollment code for station {station} (single use, expires in "
+                     "{hours} hours):"), station=name, hours=f"{expires_hours:g}"))
     click.echo(code)
 
 
@@ -153,7 +165,7 @@ def revoke_station(ctx: click.Context, name: str) -> None:
     from aggregator import stations
 
     stations.revoke_station(_db(ctx), name)
-    click.echo(f"Station {name} is revoked.")
+    click.echo(_t(N_("Station {station} is revoked."), station=name))
 
 
 @aggregator.command("register-forms")
@@ -169,8 +181,9 @@ def register_forms(ctx: click.Context, directory: str) -> None:
     db = _db(ctx)
     for form_id, form in sorted(load_forms(directory).items()):
         new = register_loaded_form(db, form)
-        click.echo(f"{form_id} {form.version} {form.hash} "
-                   f"{'registered' if new else 'already registered'}")
+        message = (N_("Form {form_id} version {version} ({hash}): registered.") if new else
+                   N_("Form {form_id} version {version} ({hash}): already registered."))
+        click.echo(_t(message, form_id=form_id, version=form.version, hash=form.hash))
 
 
 @aggregator.command("approve-form")
@@ -189,7 +202,8 @@ def approve_form(ctx: click.Context, form_hash: str, irb_ref: str, approved_on: 
 
     record(_db(ctx), form_hash, irb_reference=irb_ref, approved_on=approved_on,
            approver=approver, recorded_by=recorded_by)
-    click.echo(f"Approval recorded for {form_hash} ({irb_ref}, {approved_on}).")
+    click.echo(_t(N_("Approval recorded for {hash} ({irb_ref}, {date})."), hash=form_hash,
+                  irb_ref=irb_ref, date=approved_on))
 
 
 @aggregator.command("set-quota")
@@ -222,7 +236,8 @@ def set_quota(ctx: click.Context, form_id: str, cell: tuple[str, ...], target: i
     with transaction(db):
         quota_service.set_target(db, form_id, key, target, tolerance)
         audit(db, "cli", "quota.set", f"{form_id} {key} {target}±{tolerance}")
-    click.echo(f"{form_id} {key}: target {target}, tolerance {tolerance}.")
+    click.echo(_t(N_("{form_id} {cell}: target {target}, tolerance {tolerance}."),
+                  form_id=form_id, cell=key, target=target, tolerance=tolerance))
 
 
 @aggregator.command("import")
@@ -240,11 +255,12 @@ def import_bundle(ctx: click.Context, bundle: str, ack_path: str | None,
 
     result = run(_db(ctx), bundle, allow_unsigned=allow_unsigned, ack_path=ack_path)
     summary = result.summary()
-    click.echo("accepted {accepted}, duplicates {duplicates}, conflicts {conflicts}, "
-               "duplicate content {duplicate_content}, rejected {rejected}".format(**summary))
+    click.echo(_t(N_("accepted {accepted}, duplicates {duplicates}, conflicts {conflicts}, "
+                     "duplicate content {duplicate_content}, rejected {rejected}"), **summary))
     for item in result.results:
         if item.status == "rejected":
-            click.echo(f"  rejected {item.uuid or '#' + str(item.index)}: {item.code}")
+            click.echo("  " + _t(N_("rejected {item}: {code}"),
+                                 item=item.uuid or f"#{item.index}", code=item.code))
 
 
 @aggregator.command("create-user")
@@ -258,9 +274,9 @@ def create_user(ctx: click.Context, username: str, role: str, password: str) -> 
     from aggregator.registry import create_user as make
 
     if len(password) < 10:
-        raise click.ClickException("Use a password of at least 10 characters.")
+        raise click.ClickException(_t(N_("Use a password of at least 10 characters.")))
     make(_db(ctx), username, role, password)
-    click.echo(f"User {username} ({role}) created.")
+    click.echo(_t(N_("User {username} ({role}) created."), username=username, role=role))
 
 
 if __name__ == "__main__":  # pragma: no cover
