@@ -72,3 +72,21 @@ def signed_in(client: StationClient) -> StationClient:
 
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def real_kdf() -> None:
+    """Ask for this fixture to hash PINs with the production Argon2id cost."""
+
+
+@pytest.fixture(autouse=True)
+def cheap_pin_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id at a small cost for the many sign-ins (the stored string names its own
+    parameters, so verification is the real code path)."""
+    if "real_kdf" in request.fixturenames:
+        return
+    import fieldkit.crypto as crypto
+
+    monkeypatch.setattr(crypto, "ARGON2_MEMORY_KIB", 1024)
+    monkeypatch.setattr(crypto, "ARGON2_ITERATIONS", 1)
+    monkeypatch.setattr(crypto, "SCRYPT_LOG_N", 10)

@@ -7,7 +7,10 @@ from typing import Any
 from station_support import StationClient
 
 
-def test_first_sign_in_sets_the_pin_and_it_is_stored_hashed(make_app: Any) -> None:
+def test_first_sign_in_sets_the_pin_and_it_is_stored_hashed(make_app: Any,
+                                                            real_kdf: None) -> None:
+    from fieldkit import crypto
+
     app = make_app()
     c = StationClient(app)
     c.add_enumerator("E07")
@@ -22,6 +25,8 @@ def test_first_sign_in_sets_the_pin_and_it_is_stored_hashed(make_app: Any) -> No
     assert r.status_code == 302 and r.headers["Location"].endswith("/")
     stored = c.state.store.enumerator("E07")["pin_hash"]
     assert "482915" not in stored and stored.startswith("$")
+    if stored.startswith("$argon2id$"):
+        assert f"m={crypto.ARGON2_MEMORY_KIB}" in stored      # the production cost
     # the PIN cannot be set again through the first-PIN form
     r = StationClient(app).post("/signin/pin", {"code": "E07", "pin": "1111", "pin2": "1111"})
     assert r.status_code == 302 and r.headers["Location"].endswith("/signin?lang=en")

@@ -40,7 +40,7 @@ class Http:
 
     def request(self, method: str, path: str, data: dict[str, Any] | None = None
                 ) -> tuple[int, str, str]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         headers = {"Cookie": self.cookie} if self.cookie else {}
         body = None
         if data is not None:
