@@ -309,3 +309,102 @@ STUDY_WORDINGS = [
 @pytest.mark.parametrize(("lang", "text"), STUDY_WORDINGS)
 def test_study_wordings_pass(lang: str, text: str) -> None:
     assert find_self_reference(text, lang) is None
+
+
+# A second set, written after the rules to check that they generalise (every miss or
+# false alarm it showed was fixed in the rule, not by editing the example).
+OWN_2 = [
+    ("en", 'Have you personally bought sex from anyone under 18?'),
+    ("en", 'When was the last time you visited a brothel?'),
+    ("en", 'How many times did you go to a lodge last month?'),
+    ("en", 'Do you still work as a pimp?'),
+    ("en", 'Did anyone pay you to bring girls?'),
+    ("en", 'Were you involved in selling girls?'),
+    ("en", 'Would you consider paying for a younger girl?'),
+    ("en", 'Have you hired a girl through WhatsApp?'),
+    ("en", 'How do you usually contact the brokers?'),
+    ("en", 'What do you pay the police every month?'),
+    ("en", 'Did you ever get caught during a raid?'),
+    ("en", 'Tell me about the last time you paid for sex.'),
+    ("en", 'How much money have you earned from this business?'),
+    ("en", 'Would you go back to the brothel if the price were lower?'),
+    ("en", 'Have you ever been questioned by the police about girls?'),
+    ("en", 'Are you currently running a brothel?'),
+    ("en", 'How many girls do you manage?'),
+    ("en", 'Did you know the girl was under 18 when you paid?'),
+    ("hi", 'क्या आपने खुद कभी 18 साल से कम उम्र की लड़की से सेक्स खरीदा है?'),
+    ("hi", 'आप आखिरी बार कोठे पर कब गए थे?'),
+    ("hi", 'पिछले महीने आप कितनी बार लॉज गए?'),
+    ("hi", 'क्या आप अब भी दलाली करते हैं?'),
+    ("hi", 'क्या किसी ने आपको लड़कियाँ लाने के लिए पैसे दिए?'),
+    ("hi", 'क्या आप लड़कियों को बेचने में शामिल थे?'),
+    ("hi", 'क्या आप कम उम्र की लड़की के लिए ज़्यादा पैसे देने को तैयार होंगे?'),
+    ("hi", 'आप दलालों से कैसे संपर्क करते हैं?'),
+    ("hi", 'आप हर महीने पुलिस को कितना पैसा देते हैं?'),
+    ("hi", 'क्या आप कभी छापे में पकड़े गए?'),
+    ("hi", 'आपने इस धंधे से कितना पैसा कमाया है?'),
+    ("hi", 'क्या आप अभी कोठा चलाते हैं?'),
+    ("hi", 'आप कितनी लड़कियों को संभालते हैं?'),
+    ("hi", 'तुम लड़कियाँ कहाँ से लाते हो?'),
+    ("hi", 'तूने कितने पैसे दिए?'),
+    ("mr", 'तुम्ही स्वतः कधी १८ वर्षांखालील मुलीकडून सेक्स विकत घेतला आहे का?'),
+    ("mr", 'तुम्ही शेवटचे कुंटणखान्यात कधी गेला होता?'),
+    ("mr", 'गेल्या महिन्यात तुम्ही किती वेळा लॉजवर गेलात?'),
+    ("mr", 'तुम्ही अजूनही दलाली करता का?'),
+    ("mr", 'कोणी तुम्हाला मुली आणण्यासाठी पैसे दिले का?'),
+    ("mr", 'तुम्ही मुली विकण्यात सामील होता का?'),
+    ("mr", 'कमी वयाच्या मुलीसाठी तुम्ही जास्त पैसे द्यायला तयार व्हाल का?'),
+    ("mr", 'तुम्ही दलालांशी कसा संपर्क साधता?'),
+    ("mr", 'तुम्ही दर महिन्याला पोलिसांना किती पैसे देता?'),
+    ("mr", 'तुम्ही कधी छाप्यात पकडले गेलात का?'),
+    ("mr", 'तुम्ही या धंद्यातून किती पैसे कमावले आहेत?'),
+    ("mr", 'तुम्ही सध्या कुंटणखाना चालवता का?'),
+    ("mr", 'तुम्ही किती मुलींना सांभाळता?'),
+    ("mr", 'तू मुली कुठून आणतोस?'),
+    ("mr", 'तू किती पैसे दिलेस?'),
+]
+PERCEPTION_2 = [
+    ("en", 'In your experience, how often do police raid brothels here?'),
+    ("en", 'What do customers usually pay for a young girl, do you think?'),
+    ("en", 'Why do you think some people pay more for younger girls?'),
+    ("en", 'How do people in this area usually find brokers?'),
+    ("en", 'What would most people do if they found out the girl was under 18?'),
+    ("en", 'Do people here believe the police will arrest customers?'),
+    ("en", 'How common is it for customers to use WhatsApp to contact brokers?'),
+    ("en", 'Thinking about people you know of, where do they go for paid sex?'),
+    ("en", 'What do you think happens to girls who are rescued?'),
+    ("en", 'Is it your impression that raids have increased?'),
+    ("en", "How would you describe the community's attitude towards brothels?"),
+    ("en", 'Which of these do you think customers worry about most?'),
+    ("hi", 'आपके अनुभव में, पुलिस यहाँ कितनी बार कोठों पर छापे मारती है?'),
+    ("hi", 'आपके अंदाज़े से ग्राहक कम उम्र की लड़की के लिए कितना पैसा देते हैं?'),
+    ("hi", 'आपको क्यों लगता है कि कुछ लोग कम उम्र की लड़कियों के लिए ज़्यादा पैसे देते हैं?'),
+    ("hi", 'इस इलाके में लोग आमतौर पर दलालों को कैसे ढूँढते हैं?'),
+    ("hi", 'अगर लोगों को पता चले कि लड़की 18 साल से कम है, तो ज़्यादातर लोग क्या करेंगे?'),
+    ("hi", 'क्या यहाँ के लोग मानते हैं कि पुलिस ग्राहकों को गिरफ़्तार करेगी?'),
+    ("hi", 'ग्राहकों के लिए दलालों से संपर्क करने के लिए व्हाट्सऐप का इस्तेमाल कितना आम है?'),
+    ("hi", 'बचाई गई लड़कियों के साथ क्या होता है, आपको क्या लगता है?'),
+    ("hi", 'आप कोठों के प्रति समुदाय के रवैये का वर्णन कैसे करेंगे?'),
+    ("hi", 'आपके हिसाब से ग्राहक सबसे ज़्यादा किस बात से डरते हैं?'),
+    ("mr", 'तुमच्या अनुभवानुसार, पोलीस इथे किती वेळा कुंटणखान्यांवर छापे टाकतात?'),
+    ("mr", 'तुमच्या अंदाजाने गिऱ्हाईक कमी वयाच्या मुलीसाठी किती पैसे देतात?'),
+    ("mr", 'काही लोक कमी वयाच्या मुलींसाठी जास्त पैसे का देतात असे तुम्हाला वाटते?'),
+    ("mr", 'या भागातील लोक सहसा दलाल कसे शोधतात?'),
+    ("mr", 'मुलगी १८ वर्षांखालील आहे हे कळल्यावर बहुतेक लोक काय करतील?'),
+    ("mr", 'पोलीस गिऱ्हाइकांना अटक करतील असे इथल्या लोकांना वाटते का?'),
+    ("mr", 'गिऱ्हाइकांनी दलालांशी संपर्क साधण्यासाठी व्हॉट्सॲप वापरणे किती सामान्य आहे?'),
+    ("mr", 'सुटका केलेल्या मुलींचे काय होते असे तुम्हाला वाटते?'),
+    ("mr", 'कुंटणखान्यांबद्दल समाजाचा दृष्टिकोन तुम्ही कसा वर्णन कराल?'),
+    ("mr", 'तुमच्या मते गिऱ्हाईक सर्वात जास्त कशाला घाबरतात?'),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), OWN_2)
+def test_second_set_own_acts(lang: str, text: str) -> None:
+    assert find_self_reference(text, lang) is not None, f"missed: {text}"
+
+
+@pytest.mark.parametrize(("lang", "text"), PERCEPTION_2)
+def test_second_set_perception(lang: str, text: str) -> None:
+    hit = find_self_reference(text, lang)
+    assert hit is None, f"false alarm on {text!r}: {hit.phrase if hit else ''}"

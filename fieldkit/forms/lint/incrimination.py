@@ -111,7 +111,11 @@ _EN_TRADE_PHRASES = (("this", "business"), ("this", "trade"), ("this", "work"),
 _EN_FOR = frozenset({"for", "under", "with", "by"})   # "girls work for you", "easy for you"
 _EN_COMPARE = frozenset({"like", "than", "as", "thank"})
 _EN_GIVER = frozenset("offered sold given gave paid brought sent showed shown charged "
-                      "asked forced".split())
+                      "asked forced pay offer give sell send force hire hired ask".split())
+# "would you consider paying", "did you stop visiting": the -ing verb is the act
+_EN_GERUND_TAKERS = frozenset("consider considered mind risk enjoy enjoyed try tried keep "
+                              "kept start started stop stopped avoid avoided continue "
+                              "continued".split())
 
 _EN_FRAMES = re.compile(
     r"\b(in|from|to) (your|my) (own )?(opinion|view|estimate|estimation|understanding|"
@@ -217,6 +221,8 @@ def _en_state(toks: list[str], j: int, trade: bool, near: bool) -> int:
 def _en_verb(toks: list[str], j: int, trade: bool, near: bool) -> int:
     verb = toks[j]
     nxt = toks[j + 1] if j + 1 < len(toks) else ""
+    if verb in _EN_GERUND_TAKERS and nxt.endswith("ing") and len(nxt) > 4:
+        return _en_verb(toks, j + 1, trade, near)
     if verb in _EN_COG_NEEDS_IT:
         return 0 if nxt in ("it", "that") else j
     if verb in _EN_NOT_VERB:
@@ -258,7 +264,7 @@ _HI_CONS = ("ते", "ती", "ता", "ना", "ने", "नी", "ा", "
 _HI_VOW = ("ते", "ती", "ता", "ना", "ने", "नी", "या", "ये", "यी", "ई", "ए", "एंगे", "एंगी",
            "एगा", "एगी", "ओगे", "ओगी", "ऊंगा", "कर", "इए", "ओ", "एं", "ने")
 _HI_CONS_STEMS = ("खरीद", "बेच", "ढूंढ", "खोज", "भेज", "रख", "पकड", "मांग", "पहुंच",
-                  "लौट", "बिक", "सौंप", "मार", "भर", "पटा")
+                  "लौट", "बिक", "सौंप", "मार", "भर", "पटा", "संभाल", "सम्भाल")
 _HI_VOW_STEMS = ("ला", "चला", "बुला", "चुका", "बचा", "उठा", "कमा", "बिता", "फुसला", "छुपा",
                  "छिपा", "सुला", "घुमा", "पहुंचा", "मंगा", "मंगवा", "भगा", "फंसा")
 # bare stems are verbs before these: "खरीद रहे हैं", "ले गए", "दे सकते"
@@ -282,6 +288,7 @@ _HI_CONTEXT = (_forms(("मिल", "चाह", "रह", "पढ", "चुन"
                | frozenset("पसंद चाहेंगे चाहेंगी चाहोगे".split())) - {"मिलकर"}
 _HI_LIGHT_OK = frozenset(
     "महसूस विश्वास अनुमान विचार याद इंतजार भरोसा ध्यान जवाब उत्तर राय सुझाव जानकारी "
+    "वर्णन बयान व्याख्या मूल्यांकन तुलना उल्लेख चर्चा जिक्र कल्पना समर्थन "
     "प्राथमिकता महत्व अहमियत बात मदद सहायता शिकायत रिपोर्ट सूचित सूचना विरोध काम पढाई नौकरी मजदूरी सेवा "
     "मत वोट यात्रा भाग हिस्सा कहा माना समझा सुना देखा पढा सोचा जाना बताया".split())
 _HI_LIGHT_BENIGN = frozenset("काम पढाई नौकरी मजदूरी सेवा यात्रा मदद सहायता शिकायत "
@@ -318,7 +325,8 @@ _HI_FRAMES = re.compile(
     r"(आपने|तुमने|मैंने) (कभी )?(सुना|देखा|पढा|सोचा|महसूस किया) (है|हैं|था)?( कि)?")
 
 _MR_STEMS = ("विक", "आण", "शोध", "ठेव", "पाठव", "वापर", "पकड", "भर", "मोज", "चालव",
-             "बोलाव", "फसव", "लपव", "पळव", "झोप", "नेम", "स्वीकार", "मार")
+             "बोलाव", "फसव", "लपव", "पळव", "झोप", "नेम", "स्वीकार", "मार", "सांभाळ",
+             "साध", "कमाव")
 _MR_SUFFIXES = ("ता", "तो", "ते", "तात", "ली", "ले", "ला", "लं", "लेत", "लात", "लेले",
                 "लेल्या", "ल्या", "णार", "ाल", "शील", "ावे", "ायला", "ून", "लीत", "णे",
                 "तोस", "तेस", "लास", "लीस", "लेस", "ीन")
@@ -343,7 +351,8 @@ _MR_CONTEXT = (frozenset("""मिळते मिळतो मिळतात �
     | frozenset({"जाते"}))
 _MR_LIGHT_OK = frozenset(
     "विचार अंदाज विश्वास काम नोकरी अभ्यास शिक्षण मदत तक्रार मतदान प्रवास सेवा उत्तर "
-    "भाग सहभाग माहिती मत लक्ष प्राधान्य महत्त्व महत्व सूचना सहकार्य आदर".split())
+    "भाग सहभाग माहिती मत लक्ष प्राधान्य महत्त्व महत्व वर्णन उल्लेख चर्चा तुलना "
+    "कल्पना मूल्यांकन समर्थन विरोध सूचना सहकार्य आदर".split())
 _MR_LIGHT_BENIGN = frozenset("काम नोकरी अभ्यास शिक्षण मदत तक्रार मतदान प्रवास सेवा "
                              "सहकार्य".split())
 _MR_SUBJECTS = frozenset("तुम्ही तू आपण तुम्हाला तुम्हांला तुला आपल्याला तुम्हांस तुम्हास "
@@ -450,10 +459,17 @@ def _subject_kind(toks: list[str], i: int, lex: _Lexicon) -> str | None:
     return None if nxt in lex.not_subject_next else "direct"
 
 
+_QUESTION_WORDS = frozenset("कैसे कैसा कैसी क्या कितना कितनी कितने कभी भी ही नहीं न ना तो "
+                            "कसा कशी कसे कसं किती कधी पण नाही ही".split())
+
+
 def _verb_kind(toks: list[str], k: int, lex: _Lexicon) -> str | None:
     """'act', 'context' or None for the token at k."""
     tok = toks[k]
-    prev = toks[k - 1] if k else ""
+    m = k - 1
+    while m >= 0 and toks[m] in _QUESTION_WORDS:      # "वर्णन कैसे करेंगे"
+        m -= 1
+    prev = toks[m] if m >= 0 else ""
     nxt = toks[k + 1] if k + 1 < len(toks) else ""
     is_act = (tok in lex.act
               or (tok in lex.act_final_only and (not nxt or nxt in lex.aux))
