@@ -55,7 +55,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from fieldkit.crypto import PrivateKeys, open_sealed
 from fieldkit.envelope import SealedItem
 from fieldkit.errors import FieldkitError
-from fieldkit.i18n import LANGUAGES, N_
+from fieldkit.i18n import LANGUAGES, N_, gettext
 
 HEADER_COLUMNS = ("uuid", "form_id", "form_version", "form_hash", "form_hash_known", "key_id",
                   "station", "enumerator", "site", "quota", "outcome", "keep_partial",
@@ -67,9 +67,10 @@ INDEX_COLUMNS = ("uuid", "ct_hash", "form_id", "form_hash", "station", "enumerat
 HEADER_DESCRIPTIONS: dict[str, str] = {
     "uuid": N_("Submission id (random, identifies nobody)"),
     "form_id": N_("Form (questionnaire) id"),
-    "form_version": N_("Form version label, when this form version is in the forms folder"),
+    "form_version": N_("Form version label, when this form version is known"),
     "form_hash": N_("Content hash of the IRB-approved form version used"),
-    "form_hash_known": N_("true if the forms folder holds exactly this form version"),
+    "form_hash_known": N_("true if exactly this form version is known (forms folder or "
+                          "aggregator registry)"),
     "key_id": N_("Study key the submission was sealed to"),
     "station": N_("Station code"),
     "enumerator": N_("Enumerator code"),
@@ -284,7 +285,8 @@ def answer_questions(form: Any) -> list[Any]:
 
 def codebook(form: Any) -> dict[str, Any]:
     """The codebook of one form version as a JSON-ready dict."""
-    reserved = {code: {"en": desc} for code, desc in RESERVED_DESCRIPTIONS.items()}
+    reserved = {code: {lang: gettext(lang, desc) for lang in LANGUAGES}
+                for code, desc in RESERVED_DESCRIPTIONS.items()}
     for code, key in (("_dk", "dont_know"), ("_pna", "prefer_not_to_answer")):
         if key in form.builtin:
             reserved[code] = _text(form.builtin[key])
@@ -308,8 +310,9 @@ def codebook(form: Any) -> dict[str, Any]:
         "form_id": form.id, "form_version": form.version, "form_hash": form.hash,
         "title": _text(form.title), "languages": list(LANGUAGES),
         "reserved_codes": reserved,
-        "header_variables": [{"name": c, "description": HEADER_DESCRIPTIONS[c]}
-                             for c in HEADER_COLUMNS],
+        "header_variables": [{"name": c, "description": {
+            lang: gettext(lang, HEADER_DESCRIPTIONS[c]) for lang in LANGUAGES}}
+            for c in HEADER_COLUMNS],
         "variables": variables,
     }
 
@@ -326,7 +329,8 @@ def _codebook_rows(book: Mapping[str, Any]) -> list[dict[str, str]]:
     rows = []
     for c in book["header_variables"]:
         rows.append({"variable": c["name"], "type": "header", "section": "",
-                     "description": c["description"]})
+                     **{f"label_{lang}": c["description"][lang] for lang in LANGUAGES},
+                     "description": "clear header field"})
     for v in book["variables"]:
         row = {"variable": v["name"], "type": v["type"], "section": v["section"],
                "description": v["encoding"]}

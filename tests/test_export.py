@@ -396,3 +396,17 @@ def test_formulas_typed_by_a_respondent_do_not_run_in_a_spreadsheet(tmp_path, st
     assert row["notes"] == "'" + evil["notes"]
     line = (tmp_path / "out" / "example" / "submissions.jsonl").read_text("utf-8")
     assert json.loads(line)["answers"] == evil
+
+
+def test_codebook_header_descriptions_in_three_languages(tmp_path, study, forms_dir):
+    config, key_path = study
+    db_path, _ = station_with(tmp_path, config, [make_item(config, ANSWER_SETS[0])])
+    export_submissions(db_path, tmp_path / "out", load_private_key(key_path, PASS),
+                       load_forms(forms_dir))
+    book = json.loads((tmp_path / "out" / "example" / "codebook.json").read_text("utf-8"))
+    for var in book["header_variables"]:
+        en, hi, mr = (var["description"][lang] for lang in ("en", "hi", "mr"))
+        assert en and hi and mr and hi != en and mr != en, var["name"]
+    assert book["reserved_codes"]["_skip"]["mr"] == "दाखवला, सोडून दिला"
+    rows = {r["variable"]: r for r in read_csv(tmp_path / "out" / "example" / "codebook.csv")}
+    assert rows["enumerator"]["label_hi"] == "प्रगणक कोड"
