@@ -409,4 +409,4 @@ def test_codebook_header_descriptions_in_three_languages(tmp_path, study, forms_
         assert en and hi and mr and hi != en and mr != en, var["name"]
     assert book["reserved_codes"]["_skip"]["mr"] == "दाखवला, सोडून दिला"
     rows = {r["variable"]: r for r in read_csv(tmp_path / "out" / "example" / "codebook.csv")}
-    assert rows["enumerator"]["label_hi"] == "प्रगणक कोड"
+    assert rows["enumerator"]["label_hi"] == "सर्वेक्षक कोड"
