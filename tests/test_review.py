@@ -207,3 +207,41 @@ def test_chromium_opens_the_packet_without_any_request(tmp_path: Path) -> None:
     assert loaded is True and any("FK Devanagari" in f for f in families)
     assert len(columns) == 3 and columns[0] < columns[1] < columns[2]   # side by side
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+def _packet_msgids() -> list[object]:
+    """Every string the packet, the diff and the forms commands translate."""
+    import ast
+    ids: list[object] = []
+    forms_dir = ROOT / "fieldkit" / "forms"
+    for name in ("review.py", "diff.py", "commands.py"):
+        for node in ast.walk(ast.parse((forms_dir / name).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                if node.func.id == "N_":
+                    ids.append(node.args[0].value)
+                elif node.func.id == "ngettext":
+                    ids.append((node.args[1].value, node.args[2].value))
+    template = (forms_dir / "templates" / "review_packet.html.j2").read_text(encoding="utf-8")
+    ids += re.findall(r'\b_\("((?:[^"\\]|\\.)*)"', template)
+    ids += [tuple(m) for m in re.findall(r'ngettext\("([^"]*)", "([^"]*)"', template)]
+    return ids
+
+
+@pytest.mark.parametrize("lang", ["en", "hi", "mr"])
+def test_review_catalog_translates_every_packet_string(lang: str) -> None:
+    from babel.messages.pofile import read_po
+    path = ROOT / "translations" / lang / "LC_MESSAGES" / "review.po"
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    placeholders = re.compile(r"\{\w+\}|%\(\w+\)[sd]")
+    for msgid in _packet_msgids():
+        key = msgid[0] if isinstance(msgid, tuple) else msgid
+        message = catalog.get(key)
+        assert message is not None, f"{lang}: no entry for {msgid!r}"
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for s in strings:
+            assert s, f"{lang}: empty translation of {msgid!r}"
+            assert sorted(placeholders.findall(s)) == sorted(placeholders.findall(key)), \
+                f"{lang}: placeholders differ in {msgid!r}"
+            if lang != "en" and key.strip(" ,") and not key.startswith("{"):
+                assert re.search(r"[\u0900-\u097F]", s) or "IRB" in s, (lang, msgid)

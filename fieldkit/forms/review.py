@@ -271,6 +271,7 @@ def _question_view(form: Form, q: Question, lang: str) -> dict[str, Any]:
             "label": q.label.get(col_lang, ""),
             "hint": q.hint.get(col_lang, "") if q.hint else "",
             "prompt": q.prompt.get(col_lang, "") if q.prompt else "",
+            "prompt_tag": gettext(col_lang, N_("Interviewer")),
             "unit": q.unit.get(col_lang, "") if q.unit else "",
             "constraint_message": (q.constraint_message.get(col_lang, "")
                                    if q.constraint_message else ""),
