@@ -21,7 +21,6 @@ from typing import Any
 
 from flask import Flask, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from markupsafe import Markup
 
 from fieldkit.errors import FieldkitError
 from fieldkit.i18n import LANGUAGE_NAMES, LANGUAGES, normalise_language, translations
@@ -252,4 +251,4 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-__all__ = ["create_app", "state", "current_record", "render_error", "safe_next", "Markup"]
+__all__ = ["create_app", "state", "current_record", "render_error", "safe_next"]

@@ -13,9 +13,9 @@ from typing import Any
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from fieldkit.i18n import normalise_language
-from fieldkit.interview import InterviewStateError, Problem, redact_answers
-from fieldkit.station.app import current_record, render_error, safe_next, state
 from fieldkit.i18n import translations as _translations
+from fieldkit.interview import InterviewStateError, Problem, redact_answers
+from fieldkit.station.app import current_record, safe_next, state
 
 bp = Blueprint("interview", __name__, url_prefix="/i")
 

@@ -20,6 +20,7 @@ from fieldkit.interview import Interview, InterviewStore, seal_interview
 from fieldkit.station.db import StationStore, open_station_db
 
 TRAINING_STATION = "training"
+SESSION_MAX_IDLE = 24 * 3600
 UNENROLLED_STATION = "unenrolled"
 
 
@@ -47,6 +48,9 @@ class SessionStore:
     def create(self, role: str, enumerator: str, **kw: Any) -> SessionRecord:
         rec = SessionRecord(sid=secrets.token_urlsafe(24), role=role, enumerator=enumerator, **kw)
         with self._lock:
+            cutoff = time.time() - SESSION_MAX_IDLE
+            for sid in [s for s, r in self._items.items() if r.last_seen < cutoff]:
+                del self._items[sid]            # forgotten sign-ins and finished phones
             self._items[rec.sid] = rec
         return rec
 
@@ -210,15 +214,6 @@ class StationState:
         with self.db_lock:
             local = self.outbox.local_completes(iv.form.id, cell, since)
         return should_warn(int(allocation), local)
-
-    def discard_stale(self, max_age: float) -> None:
-        """Interviews with no activity for ``max_age`` seconds are sealed as interrupted."""
-        now = time.time()
-        for iv in list(self.interviews):
-            if now - iv.last_activity > max_age:
-                with iv.lock:
-                    iv.interrupt()
-                    self.seal(iv)
 
 
 def _has_question(form: Any, qid: str) -> bool:

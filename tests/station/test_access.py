@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import secrets
 import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
