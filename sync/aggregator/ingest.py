@@ -323,14 +323,19 @@ def _store(db: sqlite_utils.Database, station: str, items: list[_Valid], via: st
                 f"SELECT id, uuid, ct_hash FROM submissions WHERE uuid IN "
                 f"({','.join('?' * len(chunk))}) ORDER BY id", list(chunk)).fetchall():
             by_uuid.setdefault(uid, []).append((sid, ct))
-    fps = sorted({v.header["fingerprint"] for v in items if v.header["fingerprint"]})
+    fps_by_form: dict[str, set[str]] = {}
+    for v in items:
+        if v.header["fingerprint"]:
+            fps_by_form.setdefault(v.header["form_id"], set()).add(v.header["fingerprint"])
     by_fp: dict[tuple[str, str], tuple[int, str]] = {}   # (form_id, fp) -> (id, uuid)
-    for chunk in _chunks(fps):
-        for sid, uid, form_id, fp in db.execute(
-                f"SELECT id, uuid, form_id, fingerprint FROM submissions WHERE fingerprint IN "
-                f"({','.join('?' * len(chunk))}) AND status != 'conflict' ORDER BY id",
-                list(chunk)).fetchall():
-            by_fp.setdefault((form_id, fp), (sid, uid))
+    for form_id, fps in sorted(fps_by_form.items()):
+        for chunk in _chunks(sorted(fps)):
+            # form_id first: the lookup is an index search, not a scan of the store
+            for sid, uid, fp in db.execute(
+                    f"SELECT id, uuid, fingerprint FROM submissions WHERE form_id = ? AND "
+                    f"fingerprint IN ({','.join('?' * len(chunk))}) AND status != 'conflict' "
+                    f"ORDER BY id", [form_id, *chunk]).fetchall():
+                by_fp.setdefault((form_id, fp), (sid, uid))
     cell_targets = quota_service.targets(db, {v.header["form_id"] for v in items})
     cell_counts = {k: n for k, n in quota_service.counts(db).items() if k in cell_targets}
     next_id = (db.execute("SELECT COALESCE(MAX(id), 0) FROM submissions").fetchone()[0]) + 1
