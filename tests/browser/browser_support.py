@@ -126,6 +126,18 @@ ENUMERATOR = "E01"
 PIN = "2468"
 
 
+_PIN_HASHES: dict[str, str] = {}
+
+
+def pin_hash(pin: str) -> str:
+    """The station's PIN hash (Argon2id/scrypt, salted), computed once per test run."""
+    if pin not in _PIN_HASHES:
+        from fieldkit.crypto import hash_secret
+
+        _PIN_HASHES[pin] = hash_secret(pin)
+    return _PIN_HASHES[pin]
+
+
 class Station:
     """A real station app served over loopback HTTP, with its state at hand for setup."""
 
@@ -140,9 +152,12 @@ class Station:
     def state(self) -> Any:
         return self.app.extensions["fieldkit_station"]
 
-    def add_enumerator(self, code: str = ENUMERATOR) -> None:
+    def add_enumerator(self, code: str = ENUMERATOR, pin: str | None = None) -> None:
+        """Add an enumerator code; with ``pin``, as if the first sign-in had set it."""
         with self.state.db_lock:
             self.state.store.add_enumerator(code)
+            if pin is not None:
+                self.state.store.set_pin_hash(code, pin_hash(pin))
 
     def set(self, **values: Any) -> None:
         with self.state.db_lock:
@@ -253,7 +268,7 @@ def answer(page: Any, qid: str, value: Any, action: str = "next") -> None:
             tid(page, "text").fill(str(value))
         else:
             raise AssertionError(f"unknown question type {qtype}")
-    with page.expect_navigation():
+    with page.expect_navigation(wait_until="domcontentloaded"):
         tid(page, action).click()
 
 

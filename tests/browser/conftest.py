@@ -20,6 +20,7 @@ from browser_support import (  # noqa: E402
     CHROMIUM_ARGS,
     PHONE,
     SHOTS_DIR,
+    PIN,
     LiveServer,
     Station,
     make_study,
@@ -113,7 +114,8 @@ def browser_forms() -> Path:
 def make_station(tmp_path: Path, live_server: Callable[[Any], LiveServer]
                  ) -> Callable[..., Station]:
     """Factory: a real station (app factory, temp STATION_DIR, the browser-test forms)
-    served on 127.0.0.1, with enumerator E01 (PIN set at first sign-in).
+    served on 127.0.0.1, with enumerator E01 (PIN already set unless ``pin_set=False``:
+    then the first sign-in asks for it).
 
     ``training=False`` writes a real study key and approves every form's hash, as an
     enrolled station would have after a sync."""
@@ -122,7 +124,7 @@ def make_station(tmp_path: Path, live_server: Callable[[Any], LiveServer]
     count = 0
 
     def make(*, training: bool = True, forms_dir: Path = BROWSER_FORMS,
-             **config: Any) -> Station:
+             pin_set: bool = True, **config: Any) -> Station:
         nonlocal count
         count += 1
         station_dir = tmp_path / f"station{count}"
@@ -139,7 +141,7 @@ def make_station(tmp_path: Path, live_server: Callable[[Any], LiveServer]
         app.config["PUBLIC_URL"] = server.url
         station = Station(app, server, station_dir)
         station.private_key = private_key
-        station.add_enumerator()
+        station.add_enumerator(pin=PIN if pin_set else None)
         if not training:
             station.set(approved_forms=[f.hash for f in station.state.forms.values()],
                         station_code="ST01")

@@ -15,6 +15,7 @@ from browser_support import (
     assert_shipped_devanagari,
     consent,
     on_question,
+    sign_in,
     start_interview,
     tid,
 )
@@ -68,7 +69,7 @@ def layout_problems(page: Any, where: str) -> list[str]:
 
 
 def test_phone_layout_of_every_screen_of_an_interview(make_station, page) -> None:
-    station = make_station()
+    station = make_station(pin_set=False)
     problems: list[str] = []
 
     def check_layout(page: Any, where: str) -> None:
@@ -117,14 +118,7 @@ def test_marathi_interview_pages_are_marathi_throughout(make_station, page,
                                                           shots: Path) -> None:
     """Question, answers and the buttons around them: a Marathi reader needs no English."""
     station = make_station()
-    page.goto(station.url + "/signin")
-    tid(page, "code").fill("E01")
-    tid(page, "pin").fill(PIN)
-    tid(page, "signin").click()
-    tid(page, "new-pin").fill(PIN)
-    tid(page, "new-pin2").fill(PIN)
-    tid(page, "set-pin").click()
-    tid(page, "start").wait_for()
+    sign_in(page, station.url)
     start_interview(page, station.url, lang="mr")            # enumerator's UI is English
     assert_shipped_devanagari(page, "[data-testid=consent-script]")
     for test_id in ("agree", "refuse"):
