@@ -35,6 +35,20 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
 
 
+_SENTENCE_WITH_END = re.compile(r"[^.?!;\n\u0964\u0965]+[.?!;\n\u0964\u0965]*")
+
+
+def sentences_with_ends(text: str) -> list[tuple[str, bool]]:
+    """(sentence, is a question) pairs: a question ends with '?'."""
+    out = []
+    for m in _SENTENCE_WITH_END.finditer(text):
+        chunk = m.group(0)
+        body = chunk.rstrip(".?!;\n\u0964\u0965 ").strip()
+        if body:
+            out.append((body, "?" in chunk[len(chunk.rstrip(".?!;\n\u0964\u0965 ")):]))
+    return out
+
+
 def tokens(text: str) -> list[str]:
     return _WORD.findall(text)
 

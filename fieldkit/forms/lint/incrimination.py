@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from fieldkit.forms.findings import Finding
 from fieldkit.forms.lint._base import TextSpot, finding, question_texts
-from fieldkit.forms.lint._text import normalise, sentences, tokens
+from fieldkit.forms.lint._text import normalise, sentences_with_ends, tokens
 from fieldkit.forms.model import Form
 from fieldkit.i18n import LANGUAGES
 
@@ -140,7 +140,7 @@ def _en_prepare(text: str) -> str:
     return _EN_FRAMES.sub(" , ", text)
 
 
-def _en_sentence(toks: list[str]) -> str | None:
+def _en_sentence(toks: list[str], question: bool = True) -> str | None:
     trade = _en_trade_context(toks)
 
     def near(a: int, b: int) -> bool:
@@ -178,6 +178,8 @@ def _en_sentence(toks: list[str]) -> str | None:
                 phrase = " ".join(toks[start:j + 1])
             else:
                 continue
+        if not question and not inverted and chain and chain[0] in _EN_PERMISSION:
+            continue            # "You can call Childline on 1098." tells, does not ask
         is_be = bool(chain) and chain[-1] in _EN_BE
         if not chain and verb not in (_EN_ACT | _EN_BENIGN | _EN_DESIRE | _EN_COG) \
                 and not verb.endswith("ed"):
@@ -243,10 +245,13 @@ def _en_verb(toks: list[str], j: int, trade: bool, near: bool) -> int:
     return j
 
 
+_EN_PERMISSION = frozenset({"can", "may", "could", "might"})
+
+
 def _english(text: str) -> str | None:
     prepared = _en_prepare(text)
-    for sentence in sentences(prepared):
-        hit = _en_sentence(re.findall(r"[a-z0-9]+", sentence))
+    for sentence, question in sentences_with_ends(prepared):
+        hit = _en_sentence(re.findall(r"[a-z0-9]+", sentence), question)
         if hit:
             return hit
     return None
@@ -406,6 +411,7 @@ class _Lexicon:
     involved: tuple[str, ...]
     frames: re.Pattern[str]
     complementisers: frozenset[str]
+    modals: frozenset[str]             # "can": a statement with one gives permission
 
 
 _HI = _Lexicon(
@@ -417,7 +423,8 @@ _HI = _Lexicon(
     subjects=_HI_SUBJECTS, oblique=_HI_OBLIQUE, not_subject_next=_HI_NOT_SUBJECT_NEXT,
     third=_HI_THIRD, postpositions=frozenset("को से के की का में पर तक".split()),
     trade=_HI_TRADE, identity=_HI_IDENTITY, state_bad=_HI_STATE_BAD, involved=_HI_INVOLVED,
-    frames=_HI_FRAMES, complementisers=frozenset({"कि"}))
+    frames=_HI_FRAMES, complementisers=frozenset({"कि"}),
+    modals=frozenset("सकते सकती सकता सकें सकेंगे सकेंगी".split()))
 _MR_AUX = frozenset("आहे आहात आहेत आहेस आहोत होता होते होती होतात होतास असेल असतील "
                     "असता असतो".split())
 _MR = _Lexicon(
@@ -428,12 +435,16 @@ _MR = _Lexicon(
     subjects=_MR_SUBJECTS, oblique=_MR_OBLIQUE, not_subject_next=_MR_NOT_SUBJECT_NEXT,
     third=_MR_THIRD, postpositions=frozenset(),
     trade=_MR_TRADE, identity=_MR_IDENTITY, state_bad=_MR_STATE_BAD, involved=_MR_INVOLVED,
-    frames=_MR_FRAMES, complementisers=frozenset({"की"}))
+    frames=_MR_FRAMES, complementisers=frozenset({"की"}),
+    modals=frozenset("शकता शकतात शकाल शकतो शकते शकेल शकतील".split()))
 
 
 def _clauses(text: str, lex: _Lexicon) -> Iterator[list[str]]:
     text = lex.frames.sub(" , ", normalise(text))
-    for sentence in sentences(text):
+    for sentence, question in sentences_with_ends(text):
+        toks = tokens(sentence)
+        if not question and "क्या" not in toks and any(t in lex.modals for t in toks):
+            continue            # "आप चाइल्डलाइन पर फ़ोन कर सकते हैं।" tells, does not ask
         for part in re.split(r"[,:–—()\"]| - ", sentence):
             current: list[str] = []
             for tok in tokens(part):
