@@ -85,3 +85,25 @@ def test_the_check_fails_when_the_font_lacks_shaping(live_server, page, tmp_path
     page.wait_for_selector("#q")
     with pytest.raises(AssertionError, match="conjunct"):
         assert_shipped_devanagari(page, "#q")
+
+
+def test_station_pages_use_the_font_and_the_check_notices_when_it_is_blocked(
+        make_station, new_page) -> None:
+    """On a real station page in Marathi the check passes; the same page with the font
+    request blocked (as if the file were missing from the package) fails it."""
+    from browser_support import consent, sign_in, start_interview
+
+    station = make_station()
+    for blocked in (False, True):
+        page = new_page()
+        if blocked:
+            page.route("**/*.woff2", lambda route: route.abort())
+        sign_in(page, station.url)
+        start_interview(page, station.url, lang="mr")
+        consent(page)
+        page.get_by_test_id("label").wait_for()
+        if blocked:
+            with pytest.raises(AssertionError, match="shipped web font"):
+                assert_shipped_devanagari(page, "[data-testid=label]")
+        else:
+            assert_shipped_devanagari(page, "[data-testid=label]")
