@@ -51,3 +51,14 @@ def test_real_replies_have_the_specified_fields(tmp_path: Path, study: Study) ->
     assert set(error["error"]) == set(SPEC["components"]["schemas"]["Error"]["properties"]
                                       ["error"]["required"])
     open_aggregator_db(path).conn.close()
+
+
+def test_api_errors_stay_json_with_the_web_side_installed(tmp_path: Path) -> None:
+    client = create_app({"AGGREGATOR_DB": str(tmp_path / "agg.db")}).test_client()
+    for response in (client.post("/api/v1/sync", json={"protocol": 1, "items": []}),
+                     client.get("/api/v1/nothing-here"),
+                     client.post("/api/v1/enroll", data=b"{", content_type="application/json")):
+        assert response.is_json and set(response.json["error"]) == {"code", "message", "fix",
+                                                                     "details"}
+    # no CSRF token is needed by the Bearer-authenticated API
+    assert client.post("/api/v1/sync", json={"protocol": 1, "items": []}).status_code == 401
