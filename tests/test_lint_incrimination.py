@@ -413,14 +413,19 @@ def test_second_set_perception(lang: str, text: str) -> None:
 @pytest.mark.parametrize(("lang", "text", "flagged"), [
     ("en", "If you know of a child in danger, you can call Childline on 1098.", False),
     ("en", "You may stop the interview at any time.", False),
+    ("en", "Thank the respondent. Confirm that you did not write any names.", False),
+    ("hi", "पक्का करें कि आपने कोई नाम नहीं लिखा।", False),
+    ("mr", "तुम्ही कोणतेही नाव लिहिले नाही याची खात्री करा.", False),
     ("hi", "अगर आप किसी खतरे में पड़े बच्चे के बारे में जानते हैं, तो आप चाइल्डलाइन 1098 पर "
            "फ़ोन कर सकते हैं।", False),
     ("mr", "धोक्यात असलेल्या मुलाबद्दल माहिती असल्यास तुम्ही चाइल्डलाइन 1098 वर फोन करू शकता.",
      False),
     ("en", "Can you find young girls easily here?", True),
     ("hi", "क्या आप आसानी से कम उम्र की लड़कियाँ ढूँढ सकते हैं?", True),
-    ("mr", "तुम्ही सहज कमी वयाच्या मुली शोधू शकता का? तुम्ही त्या कुठे शोधता?", True),
+    ("mr", "तुम्ही सहज कमी वयाच्या मुली शोधू शकता का?", True),
+    ("mr", "तुम्ही पुन्हा तिथे जाऊ शकाल का?", True),
+    ("mr", "तुम्ही कोणत्याही प्रश्नाचे उत्तर न देता पुढे जाऊ शकता.", False),
 ])
-def test_permission_is_not_a_question_but_can_you_is(lang: str, text: str,
+def test_permission_and_interviewer_notes_are_not_questions_but_can_you_is(lang: str, text: str,
                                                      flagged: bool) -> None:
     assert (find_self_reference(text, lang) is not None) is flagged

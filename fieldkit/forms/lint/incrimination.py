@@ -65,7 +65,10 @@ _EN_COG = frozenset(
     "trust support oppose find found learn learnt learned read recommend suggest "
     "rate rank mark tick circle indicate specify list describe explain share add mention "
     "elaborate clarify comment repeat tell told speak talk listen ask answer skip stop "
-    "continue participate consent withdraw refuse decline pause leave wish".split())
+    "continue participate consent withdraw refuse decline pause leave wish "
+    # the interviewer's own work, in prompts: "confirm that you did not write any names"
+    "write wrote written record recorded note noted show showed read remind probe "
+    "check checked confirm confirmed".split())
 # `find` is a thinking verb only in "do you find it easy"; as "find a girl" it is an act.
 _EN_COG_NEEDS_IT = frozenset({"find", "found"})
 _EN_BENIGN = frozenset(
@@ -431,7 +434,9 @@ _MR = _Lexicon(
     act=_MR_ACT, act_final_only=frozenset(), aux=_MR_AUX | {"का", "ना"},
     context=_MR_CONTEXT, light_ok=_MR_LIGHT_OK, light_benign=_MR_LIGHT_BENIGN,
     light_verbs=("कर", "के", "दे", "दि", "द्या", "घे", "घ्या"),
-    stems=_MR_PROGRESSIVE, stem_before=_MR_AUX,
+    stems=_MR_PROGRESSIVE | {st + "ू" for st in _MR_STEMS}
+    | frozenset("करू देऊ घेऊ जाऊ नेऊ भेटू".split()),
+    stem_before=_MR_AUX | frozenset("शकता शकतात शकाल शकतो शकते शकेल शकतील शकलात शकले".split()),
     subjects=_MR_SUBJECTS, oblique=_MR_OBLIQUE, not_subject_next=_MR_NOT_SUBJECT_NEXT,
     third=_MR_THIRD, postpositions=frozenset(),
     trade=_MR_TRADE, identity=_MR_IDENTITY, state_bad=_MR_STATE_BAD, involved=_MR_INVOLVED,
