@@ -115,13 +115,12 @@ def bands(sketch_values: Sequence[int], scope: str, n_bands: int = BANDS,
     if len(sketch_values) != n_bands * rows:
         raise ValueError(f"sketch has {len(sketch_values)} values, expected {n_bands * rows}")
     prefix = scope.encode("utf-8") + b"\x00"
-    keys = []
-    for band in range(n_bands):
-        chunk = sketch_values[band * rows:(band + 1) * rows]
-        raw = prefix + struct.pack(">B", band) + struct.pack(f">{rows}I", *chunk)
-        keys.append(int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big",
-                                   signed=True))
-    return keys
+    packed = struct.pack(f">{len(sketch_values)}I", *sketch_values)
+    width = 4 * rows
+    blake2b, from_bytes = hashlib.blake2b, int.from_bytes
+    return [from_bytes(blake2b(prefix + bytes((band,)) + packed[band * width:(band + 1) * width],
+                               digest_size=8).digest(), "big", signed=True)
+            for band in range(n_bands)]
 
 
 def informative(sketch_values: Sequence[int] | None) -> bool:
