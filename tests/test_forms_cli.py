@@ -170,3 +170,22 @@ def test_diff_of_identical_forms_and_json(tmp_path: Path) -> None:
     report = json.loads(out)
     assert [(c["kind"], c["field"], c["lang"]) for c in report["changes"]] == [
         ("text", "title", "mr")]
+
+
+def test_two_files_with_the_same_form_id(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "good.yaml").write_bytes(GOOD.read_bytes())
+    (tmp_path / "good_copy.yaml").write_bytes(GOOD.read_bytes())
+    code, out = run("forms", "lint", str(tmp_path / "a" / "good.yaml"),
+                    str(tmp_path / "good_copy.yaml"))
+    assert code == 1
+    codes = {f["code"] for f in findings(out)}
+    assert "form.duplicate_id" in codes            # the id 'good' is claimed twice
+
+
+def test_lint_form_api_on_a_loaded_form() -> None:
+    from fieldkit.forms.lint import has_errors, lint_form
+    assert lint_form(load_form(GOOD)) == []
+    broken = load_form(CASES / "self_incrimination.yaml")
+    found = lint_form(broken)
+    assert has_errors(found) and found[0].code == "lint.self_incrimination"
