@@ -22,7 +22,7 @@ import pytest
 from aggregator.client import SyncClient, apply_ack, write_bundle
 from fieldkit.errors import FieldkitError
 
-from synctools import (HERE, ROOT, AggregatorProcess, Study, assert_counted_once, db_counts,
+from synctools import (ROOT, AggregatorProcess, Study, assert_counted_once, db_counts,
                        make_item, station_outbox, wait_for)
 
 pytestmark = pytest.mark.slow
