@@ -38,6 +38,10 @@ STORED = {
     "registration": "true", "places": ["public", "online"],
     "reasons": ["witnesses", "evidence"], "comment": "More police patrols near the bus stand",
 }
+# The free-text answer: the Hindi respondent gives a phone number, which the PII redactor
+# must take out before sealing (and show the enumerator it did).
+COMMENT = {"en": STORED["comment"], "mr": "बस स्टँडजवळ पोलिसांची गस्त वाढवावी",
+           "hi": "मुझे 9876543210 पर फ़ोन करें"}
 # A word of each question label per language: the page really is in that language.
 LABEL_WORD = {"en": "age group", "hi": "आयु वर्ग", "mr": "वयोगटात"}
 CONSENT_WORD = {"en": "research", "hi": "शोध", "mr": "संशोधनासाठी"}
@@ -58,6 +62,8 @@ def test_full_interview_in_each_language(make_station, page, lang: str, shots: P
     assert LABEL_WORD[lang] in tid(page, "label").inner_text()
     assert page.locator("html").get_attribute("lang") == lang
     for qid, value in ANSWERS:
+        if qid == "comment":
+            value = COMMENT[lang]
         on_question(page, qid)
         if lang == "mr" and qid == "prevalence":
             page.screenshot(path=str(shots / "question-mr-prevalence.png"), full_page=True)
@@ -67,6 +73,12 @@ def test_full_interview_in_each_language(make_station, page, lang: str, shots: P
         answer(page, qid, value)
 
     tid(page, "finish").wait_for()
+    if lang == "hi":
+        assert tid(page, "redaction-note").is_visible()
+        shown = tid(page, "redacted-comment").inner_text()
+        assert "9876543210" not in shown and "फ़ोन करें" in shown
+    else:
+        assert tid(page, "no-redaction").is_visible()
     if lang == "mr":
         page.screenshot(path=str(shots / "finish-mr.png"), full_page=True)
     tid(page, "finish").click()
@@ -77,6 +89,12 @@ def test_full_interview_in_each_language(make_station, page, lang: str, shots: P
     [sub] = station.sealed()
     assert sub["header"]["outcome"] == "completed"
     assert sub["header"]["quota"] == {"site": "pune", "gender": "female"}
-    assert sub["answers"] == STORED
+    comment = sub["answers"].pop("comment")
+    assert sub["answers"] == {k: v for k, v in STORED.items() if k != "comment"}
+    if lang == "hi":
+        assert "9876543210" not in comment and comment.startswith("मुझे ")
+        assert sub["paradata"]["redactions"] == {"PHONE": 1}
+    else:
+        assert comment == COMMENT[lang]
     assert sub["paradata"]["language"] == lang
     assert sub["paradata"]["consent_mode"] == "verbal"

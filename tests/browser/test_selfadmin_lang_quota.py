@@ -169,6 +169,11 @@ def test_soft_quota_warning_lets_the_interview_continue_with_a_reason(make_stati
     tid(page, "finish").click()
     tid(page, "done").wait_for()
 
+    # The home page shows the cell as last received from the aggregator.
+    tid(page, "home").click()
+    tid(page, "quotas").wait_for()
+    assert tid(page, "quota-gender=female;site=pune").is_visible()
+
     [sub] = station.sealed()
     assert sub["header"]["over_quota"] is True
     assert sub["paradata"]["over_quota_reason"] == "supervisor_agreed"
