@@ -100,3 +100,14 @@ def test_session_cookie_holds_only_opaque_ids(signed_in: Any) -> None:
     assert iid not in text
     cookie = c.http.get_cookie("s")
     assert cookie.http_only and cookie.same_site == "Strict"
+
+
+def test_css_and_js_are_gzipped_html_is_not(signed_in: Any) -> None:
+    import gzip
+
+    c = signed_in
+    r = c.get("/static/station.css", headers={"Accept-Encoding": "gzip"})
+    assert r.headers["Content-Encoding"] == "gzip"
+    assert b"@font-face" in gzip.decompress(r.data)
+    r = c.get("/", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in r.headers
