@@ -133,7 +133,7 @@ def test_instructions_and_band_questions_pass(lang: str, words: str) -> None:
 ])
 def test_exact_age_only_where_the_type_stores_it(lang: str, words: str) -> None:
     assert find_pii(words, lang) is None
-    hit = find_pii(words, lang, exact_age=True)
+    hit = find_pii(words, lang, free_text=True)
     assert hit is not None and hit.kind == "exact_age"
 
 
@@ -204,3 +204,15 @@ def test_instruction_not_to_record_names_passes(tmp_path: Path) -> None:
 def test_study_wording_confirming_no_names_passes() -> None:
     assert find_pii("Thank the respondent. Confirm that no names of persons or cases were "
                     "written.", "en") is None
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", "Where do you live?"), ("en", "Which area do you live in?"),
+    ("en", "What is the name of your village?"),
+    ("hi", "आप कहाँ रहते हैं?"), ("hi", "आप किस मोहल्ले में रहते हैं?"),
+    ("mr", "तुम्ही कुठे राहता?"), ("mr", "तुम्ही कोणत्या भागात राहता?"),
+])
+def test_where_someone_lives_only_in_free_text(lang: str, words: str) -> None:
+    assert find_pii(words, lang) is None                 # a choice of cities is fine
+    hit = find_pii(words, lang, free_text=True)
+    assert hit is not None and hit.kind == "address"

@@ -126,6 +126,18 @@ _EN: dict[str, re.Pattern[str]] = {
 _EN_AGE = re.compile(r"\b(your|his|her|their|exact|precise|actual) age\b|\bhow old\b|"
                      r"\bage in (completed )?years\b|\bwhat age\b|\b(year|month) of birth\b|"
                      r"\bwhen were you born\b|\byear were you born\b")
+# where someone lives, asked in a free-text box: the answer is a locality or a street
+_EN_RESIDENCE = re.compile(
+    r"\bwhere (exactly )?do you (live|stay|reside)\b|\b(which|what) (area|locality|village|"
+    r"street|building|society|colony|chawl|slum|basti|neighbou?rhood|ward|lane|road)s? do you "
+    r"(live|stay|reside)\b|\bname of your (village|society|building|street|colony|chawl|basti|"
+    r"employer|company|shop|office)\b")
+_HI_RESIDENCE = _dev(r"(आप|तुम) (कहां|किधर) (रहते|रहती|रहता)", r"किस (मोहल्ले|गली|गांव|इलाके|बस्ती|"
+                     r"कॉलोनी|सोसाइटी|इमारत) में (रहते|रहती|रहता)",
+                     r"(आपके|अपने) (गांव|मोहल्ले|गली|बस्ती|सोसाइटी|इमारत|दुकान|कंपनी) का नाम")
+_MR_RESIDENCE = _dev(r"(तुम्ही|तू) (कुठे|कोठे) (राहता|राहतोस|राहतेस)",
+                     r"कोणत्या (गल्लीत|गावात|वस्तीत|भागात|सोसायटीत|इमारतीत|चाळीत) (राहता|राहतोस)",
+                     r"(तुमच्या|आपल्या) (गावाचे|वस्तीचे|सोसायटीचे|इमारतीचे|दुकानाचे|कंपनीचे) नाव")
 _EN_NEGATION = re.compile(r"\b(do not|don't|dont|never|not|without|avoid|nor)\b|"
                           r"\bno (names?|persons?|personal|identifying|details?)\b")
 
@@ -200,16 +212,19 @@ _ORDER = (NAME, OTHER_NAMES, PHONE, ADDRESS, BIRTH_DATE, ID_NUMBER, PHOTO, SIGNA
           LOCATION, EMAIL, SOCIAL, VEHICLE)
 _PATTERNS = {"en": (_EN, _EN_AGE, _EN_NEGATION), "hi": (_HI, _HI_AGE, _HI_NEGATION),
              "mr": (_MR, _MR_AGE, _MR_NEGATION)}
+_RESIDENCE = {"en": _EN_RESIDENCE, "hi": _HI_RESIDENCE, "mr": _MR_RESIDENCE}
 # one scan that finds whether any kind could match: most texts ask for nothing
-_ANY = {lang: re.compile("|".join(f"(?:{p.pattern})" for p in (*kinds.values(), age)))
+_ANY = {lang: re.compile("|".join(f"(?:{p.pattern})"
+                                  for p in (*kinds.values(), age, _RESIDENCE[lang])))
         for lang, (kinds, age, _) in _PATTERNS.items()}
 
 
-def find_pii(text: str, lang: str, *, exact_age: bool = False) -> PiiHit | None:
+def find_pii(text: str, lang: str, *, free_text: bool = False) -> PiiHit | None:
     """The first kind of PII that ``text`` asks for, or None.
 
-    ``exact_age``: also report questions asking for an age or year of birth (set it
-    for question types that would store the exact value, such as free text).
+    ``free_text``: also report questions asking for an age or year of birth, or where
+    exactly someone lives (set it for free-text questions, which would store the exact
+    answer; a choice of age groups or cities stores only the category).
     """
     if not text or lang not in _PATTERNS:
         return None
@@ -225,10 +240,13 @@ def find_pii(text: str, lang: str, *, exact_age: bool = False) -> PiiHit | None:
             m = pattern.search(sentence)
             if m:
                 return PiiHit(kind, m.group(0).strip(), lang)
-        if exact_age:
+        if free_text:
             m = age.search(sentence)
             if m:
                 return PiiHit(EXACT_AGE, m.group(0).strip(), lang)
+            m = _RESIDENCE[lang].search(sentence)
+            if m:
+                return PiiHit(ADDRESS, m.group(0).strip(), lang)
     return None
 
 
@@ -246,7 +264,7 @@ def check(form: Form) -> Iterator[Finding]:
             if text is None:
                 continue
             for lang in LANGUAGES:
-                hit = find_pii(text.get(lang, ""), lang, exact_age=stores_text)
+                hit = find_pii(text.get(lang, ""), lang, free_text=stores_text)
                 if hit is None or (name, hit.kind) in seen:
                     continue
                 seen.add((name, hit.kind))
