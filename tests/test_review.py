@@ -18,7 +18,7 @@ from fieldkit.forms.lint import lint_paths
 from fieldkit.forms.review import FONT, in_words, render_packet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "lint_cases"))
-from lint_support import GOOD, good_data, question, text, write  # noqa: E402
+from lint_support import GOOD, good_data, question, write  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDY_FORMS = sorted((ROOT / "forms").glob("*.yaml"))

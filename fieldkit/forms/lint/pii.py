@@ -6,8 +6,9 @@ people -- by its type or by its wording, in English, Hindi and Marathi.
 ``find_pii(text, lang)`` returns the first kind found and the words that show it, or
 None. A sentence that says *not* to give the thing ("Do not write any names",
 "नाम न लिखें", "नाव लिहू नका") is an instruction, not a request, and is left alone.
-Exact age and year of birth depend on the type: a banded number or a choice of age
-groups stores a band, so "How old are you?" is fine there and an error in a text box.
+Exact age, year of birth and where someone lives depend on the type: a banded number
+or a choice of age groups or cities stores a category, so "How old are you?" and
+"Where do you live?" are fine there and errors in a free-text box.
 """
 
 from __future__ import annotations
