@@ -48,7 +48,7 @@ def test_packet_loads_nothing_from_outside(good_packet: str) -> None:
 def test_study_packets_are_self_contained_and_complete(path: Path) -> None:
     form = load_form(path)
     html = render_packet(form, findings=lint_paths(path))
-    assert "http://" not in html and "https://" not in html
+    # a form's own text may mention a web address; the page itself fetches and links nothing
     assert external_references(html) == []
     assert form.hash in html
     for q in form.all_questions:
