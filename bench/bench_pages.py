@@ -279,6 +279,12 @@ class StationDriver:
             assert r.status_code in (302, 303), f"{loc}: answer refused ({r.status_code})"
         return pages, get_ms
 
+    def first_question_page(self, lang: str) -> tuple[str, bytes]:
+        """A fresh interview in ``lang``: its first question page."""
+        self.begin(lang)
+        loc = self.where()
+        return "http://localhost" + loc, self.get(loc).get_data()
+
     def time_answer_posts(self, rounds: int) -> list[float]:
         """POST an answer (validate, store, journal append, redirect), then Back; only the
         answer POST is timed."""
@@ -378,6 +384,12 @@ def main() -> int:
               f"target <= {TARGET_FIRST_VISIT:,}: {verdict(fv_raw <= TARGET_FIRST_VISIT)}")
         for url, raw, wire in fv:
             print(f"      {wire:>7,}  ({raw:,} raw)  {path_of(url).split('?')[0]}")
+        en_url, en_html = drv.first_question_page("en")
+        fv_en = first_visit(get, en_url, en_html)
+        font_fetched = any(u.endswith(".woff2") for u, _, _ in fv_en)
+        print(f"  first visit, English question page: {sum(w for _, _, w in fv_en):,} bytes "
+              f"gzip, {sum(r for _, r, _ in fv_en):,} raw; Devanagari font fetched: "
+              f"{'yes (the language bar names हिन्दी and मराठी in Devanagari)' if font_fetched else 'no (unicode-range)'}")
         gz_header = drv.server_compresses(pages[0][0])
         print(f"  the station itself gzips responses: {'yes' if gz_header else 'no'}"
               " (sizes above are gzip -6 of the bodies; woff2 counted as is)")
