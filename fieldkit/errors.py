@@ -279,6 +279,8 @@ _define("station.sync_failed", N_("Sync did not finish: {reason}"),
         N_("Nothing was lost. Check the connection to the aggregator and try again."), 502)
 _define("station.link_invalid", N_("This link has already been used or has expired."),
         N_("Ask the interviewer for a new link."), 410)
+_define("station.revoked", N_("The aggregator has revoked this station."),
+        N_("Do not start interviews; call your supervisor."), 403)
 
 # --- sync and aggregator ----------------------------------------------------------
 # request level (the whole request is refused and nothing is stored)

@@ -198,6 +198,12 @@ class Interview:
     def consent_modes(self) -> tuple[str, ...]:
         return tuple(self.form.consent.modes)
 
+    def self_consent_mode(self) -> str:
+        """On the respondent's own phone, tapping "I agree" is consent given in writing
+        (if the form allows written consent; otherwise the form's first mode)."""
+        modes = self.consent_modes()
+        return "written" if "written" in modes else modes[0]
+
     def record_consent(self, agreed: bool, mode: str | None = None) -> None:
         if self.stage != "consent":
             raise InterviewStateError("consent already recorded")

@@ -96,12 +96,18 @@ def serve(station_dir: Path, forms_dir: str, host: str, port: int, training: boo
     """Serve the station with gunicorn (one process: interviews live in its memory)."""
     from gunicorn.app.base import BaseApplication
 
+    from fieldkit.forms import FormLoadError
     from fieldkit.station.app import create_app
     from fieldkit.station.selfadmin import lan_address
 
-    app = create_app({"STATION_DIR": str(station_dir), "FORMS_DIR": forms_dir,
-                      "TRAINING": training, "IDLE_LOCK_SECONDS": idle_lock,
-                      "SECRET_KEY": secrets.token_hex(32)})
+    try:
+        app = create_app({"STATION_DIR": str(station_dir), "FORMS_DIR": forms_dir,
+                          "TRAINING": training, "IDLE_LOCK_SECONDS": idle_lock,
+                          "SECRET_KEY": secrets.token_hex(32)})
+    except FormLoadError as exc:
+        raise click.ClickException(str(exc)) from None
+    except FieldkitError as exc:
+        _fail(exc)
     shown = host if host not in ("0.0.0.0", "::", "") else (lan_address() or "127.0.0.1")
     address = f"http://{shown}:{port}/"
     click.echo(_t("Field station at {url}", url=address))
@@ -133,16 +139,22 @@ def serve(station_dir: Path, forms_dir: str, host: str, port: int, training: boo
 
 @station.command("enroll")
 @click.argument("url")
-@click.argument("token")
+@click.argument("token", required=False)
 @dir_option
-def enroll(url: str, token: str, station_dir: Path) -> None:
-    """Enroll this station with the aggregator at URL using a one-time TOKEN."""
-    from aggregator.client import SyncClient
+def enroll(url: str, token: str | None, station_dir: Path) -> None:
+    """Enroll this station with the aggregator at URL using a one-time TOKEN.
+
+    Instead of URL TOKEN, the enrollment code as the admin's QR code shows it (JSON) may
+    be pasted as the only argument.
+    """
+    from aggregator.client import SyncClient, parse_enrollment_code
 
     from fieldkit.station.syncing import apply_enrollment
 
     st = OfflineStation(station_dir)
     try:
+        if token is None:
+            url, token = parse_enrollment_code(url)
         reply = SyncClient.enroll(url, token, lang=_lang())
         apply_enrollment(st, url, reply)
     except FieldkitError as exc:

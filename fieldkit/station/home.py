@@ -61,11 +61,12 @@ def index() -> Any:
         last_sync = st.store.get("last_sync_at")
         enrolled = bool(st.store.get("credential"))
         sync_error = st.store.get("last_sync_error")
+        revoked = bool(st.store.get("revoked"))
     open_interviews = [iv for iv in st.interviews.open_for(rec.enumerator)]
     return render_template(
         "home.html", stats=stats, last_sync=last_sync, quotas=_quota_rows(st),
         open_interviews=open_interviews, enrolled=enrolled, sync_error=sync_error,
-        forms=st.available_forms(), ready=st.ready(),
+        forms=st.available_forms(), ready=st.ready(), revoked=revoked,
         message=request.args.get("m"))
 
 
@@ -88,6 +89,8 @@ def start() -> Any:
         return render_error("station.form_not_approved", 403, form=form.id)
     if not st.ready():
         return render_error("station.not_enrolled", 409)
+    if st.store.get("revoked") and not st.training:
+        return render_error("station.revoked", 403)
     lang = normalise_language(request.form.get("language") or rec.ui_lang)
     if lang not in form.languages or lang not in LANGUAGES:
         lang = form.languages[0]

@@ -106,7 +106,7 @@ def consent(iid: str) -> Any:
             return _ended(iv)
         if action != "agree":
             abort(400)
-        mode = "written" if iv.mode == "self" else request.form.get("consent_mode")
+        mode = iv.self_consent_mode() if iv.mode == "self" else request.form.get("consent_mode")
         if mode not in iv.consent_modes():
             return render_template("consent.html", iv=iv,
                                    error=_translations(iv.lang).gettext(

@@ -53,7 +53,10 @@ def test_enroll_then_sync_from_home_and_cli(tmp_path: Path, aggregator: Any) -> 
     url, token, form = aggregator
     station_dir = tmp_path / "enrolled"
     runner = CliRunner()
-    r = runner.invoke(main, ["station", "enroll", url, token, "--dir", str(station_dir)])
+    from aggregator.stations import enrollment_code
+
+    code = enrollment_code(url, token)               # what the admin's QR code holds
+    r = runner.invoke(main, ["station", "enroll", code, "--dir", str(station_dir)])
     assert r.exit_code == 0, r.output
     assert "ST09" in r.output
     r = runner.invoke(main, ["station", "enroll", url, token, "--dir", str(station_dir)])
@@ -97,3 +100,12 @@ def test_sync_without_enrollment_says_so(signed_in: Any) -> None:
     assert r.headers["Location"].endswith("?m=station.not_enrolled")
     page = signed_in.get("/?m=station.not_enrolled").get_data(as_text=True)
     assert "This station is not enrolled in a study yet." in page
+
+
+def test_revoked_station_starts_no_interview(signed_in: Any) -> None:
+    c = signed_in
+    c.state.store.set(revoked=True)
+    assert 'data-testid="revoked"' in c.get("/").get_data(as_text=True)
+    r = c.post("/start", {"form": "st_all", "site": "pune", "language": "en",
+                          "mode": "laptop"})
+    assert r.status_code == 403 and list(c.state.interviews) == []
