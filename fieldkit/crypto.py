@@ -1,5 +1,12 @@
 """Sealing submissions to the study key, opening them, and hashing PINs.
 
+Deviation from the contract (same API, stricter fidelity): the *plaintext* is
+``exact_json(payload)`` -- sorted keys, compact, UTF-8, but **not** NFC-normalised --
+instead of ``canonical_json``. NFC rewrites Devanagari letters with nukta (U+0958-095F,
+e.g. a precomposed ज़ becomes ज + ़), so canonical plaintext would not give the
+respondent's text back code point for code point. Nothing needs the plaintext to be
+canonical (only the header bytes bound as ``info`` must be, and they still are).
+
 Choices, and why:
 
 * **HPKE (RFC 9180), base mode, single shot**, from pyca/cryptography's ``hpke``
@@ -58,6 +65,12 @@ TAG_LENGTH = 16      # Poly1305
 PrivateKeys = X25519PrivateKey | Mapping[str, X25519PrivateKey]
 
 
+def exact_json(value: Any) -> bytes:
+    """Deterministic JSON that keeps every string exactly (no Unicode normalisation)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
 def header_info(header: Mapping[str, Any]) -> bytes:
     """The HPKE ``info`` that binds a clear header to its ciphertext."""
     return INFO_PREFIX + canonical_json(dict(header))
@@ -84,7 +97,7 @@ def seal(header: Mapping[str, Any], payload: Mapping[str, Any],
     header["key_id"] = key_id
     header.setdefault("payload", "hpke")
     header = validate_header(header)
-    plaintext = canonical_json(dict(payload))
+    plaintext = exact_json(dict(payload))
     ciphertext = SUITE.encrypt(plaintext, as_public_key(public_key), info=header_info(header))
     return SealedItem(header=header, ciphertext=ciphertext, ct_hash=sha256_hex(ciphertext))
 

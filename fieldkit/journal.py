@@ -16,7 +16,8 @@ File layout (all integers big-endian)::
     then, per event i = 1, 2, ...:
     u32 n, record          ChaCha20-Poly1305(key, nonce = 4 zero bytes || u64 i,
                            aad = b"fieldkit/journal/v1\\x00" || uuid || u64 i,
-                           plaintext = canonical_json(event))
+                           plaintext = exact_json(event): no Unicode
+                           normalisation, so text comes back exactly as typed)
 
 Why this shape:
 
@@ -91,7 +92,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from fieldkit.canonical import canonical_json, sha256_hex
-from fieldkit.crypto import SUITE, header_info, open_hpke
+from fieldkit.crypto import SUITE, exact_json, header_info, open_hpke
 from fieldkit.envelope import HEADER_VERSION, SealedItem, utc_timestamp, validate_header
 from fieldkit.errors import FieldkitError
 
@@ -200,7 +201,7 @@ class Journal:
         event = dict(event)
         event.setdefault("at", utc_timestamp())
         counter = self.events + 1
-        record = self._aead.encrypt(_nonce(counter), canonical_json(event),
+        record = self._aead.encrypt(_nonce(counter), exact_json(event),
                                     _aad(self.uuid, counter))
         if len(record) > MAX_RECORD:
             raise ValueError("journal event too large")

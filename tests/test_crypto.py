@@ -206,3 +206,11 @@ def test_random_garbage_never_raises_anything_but_fieldkit_errors(keys):
             open_sealed(item, private)
         except FieldkitError:
             pass
+
+
+def test_text_comes_back_code_point_for_code_point(keys):
+    """NFC would rewrite a precomposed ज़ (U+095B) as ज + nukta: sealing must not."""
+    private, public, kid = keys
+    precomposed = "\u095b\u094d\u092f\u093e\u0926\u093e \u0915\u093c"   # ज़्यादा, decomposed क़
+    payload = {"answers": {"notes": precomposed}, "paradata": {}}
+    assert open_sealed(seal(header(), payload, public, kid), private) == payload

@@ -235,3 +235,11 @@ def test_a_failed_write_never_reuses_a_nonce(tmp_path, study, monkeypatch):
     j.close()
     _, payload = read_journal(j.path.read_bytes(), private)
     assert payload["answers"] == {"a": "1"}
+
+
+def test_journal_keeps_text_exactly(tmp_path, study):
+    config, private = study
+    text = "\u095b\u094d\u092f\u093e\u0926\u093e"      # precomposed ज़्यादा (NFC would change it)
+    j = run(tmp_path, study, events=[{"t": "answer", "q": "notes", "v": text}])
+    _, payload = read_journal(j.path.read_bytes(), private)
+    assert payload["answers"]["notes"] == text
