@@ -60,7 +60,7 @@ def new_page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Callable
         args = {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True,
                 "has_touch": True, **context_args}
         ctx = chromium.new_context(**args)
-        ctx.set_default_timeout(8000)
+        ctx.set_default_timeout(15000)   # generous: CI machines can be loaded
         contexts.append(ctx)
         return ctx.new_page()
 
