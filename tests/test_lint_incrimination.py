@@ -429,3 +429,68 @@ def test_second_set_perception(lang: str, text: str) -> None:
 def test_permission_and_interviewer_notes_are_not_questions_but_can_you_is(lang: str, text: str,
                                                      flagged: bool) -> None:
     assert (find_self_reference(text, lang) is not None) is flagged
+
+
+# A third set (hypotheticals, the respondent's "own business", being asked for bribes,
+# passive arrests), also written after the rules.
+OWN_3 = [
+    ("en", 'Have you yourself ever been to a lodge for paid sex?'),
+    ("en", 'Would you ever pay extra for a girl under 18?'),
+    ("en", 'Suppose a pimp offers you a 15-year-old girl. Would you take her?'),
+    ("en", 'Has your business grown since last year?'),
+    ("en", 'How many customers do you get in a week?'),
+    ("en", 'Did the police ever ask you for money?'),
+    ("en", 'Are you planning to go back there this week?'),
+    ("en", 'In the past year, how often have you paid for sex?'),
+    ("en", "When you go to a brothel, do you ask the girl's age?"),
+    ("en", 'Do you keep any girls under 18?'),
+    ("en", 'Have you been arrested before?'),
+    ("en", 'How much do you charge per customer?'),
+    ("hi", 'क्या आप खुद कभी पैसे देकर सेक्स के लिए लॉज गए हैं?'),
+    ("hi", 'क्या आप कभी 18 साल से कम उम्र की लड़की के लिए ज़्यादा पैसे देंगे?'),
+    ("hi", 'मान लीजिए कोई दलाल आपको 15 साल की लड़की देता है। क्या आप उसे ले लेंगे?'),
+    ("hi", 'आपके पास हफ़्ते में कितने ग्राहक आते हैं?'),
+    ("hi", 'क्या पुलिस ने कभी आपसे पैसे माँगे?'),
+    ("hi", 'पिछले साल आपने कितनी बार सेक्स के लिए पैसे दिए?'),
+    ("hi", 'जब आप कोठे पर जाते हैं, तो क्या आप लड़की की उम्र पूछते हैं?'),
+    ("hi", 'क्या आपको पहले कभी गिरफ़्तार किया गया है?'),
+    ("hi", 'आप हर ग्राहक से कितने पैसे लेते हैं?'),
+    ("mr", 'तुम्ही स्वतः कधी पैसे देऊन सेक्ससाठी लॉजवर गेला आहात का?'),
+    ("mr", 'तुम्ही कधी १८ वर्षांखालील मुलीसाठी जास्त पैसे द्याल का?'),
+    ("mr", 'समजा एखाद्या दलालाने तुम्हाला १५ वर्षांची मुलगी दिली. तुम्ही तिला घ्याल का?'),
+    ("mr", 'तुमच्याकडे आठवड्याला किती गिऱ्हाईक येतात?'),
+    ("mr", 'पोलिसांनी कधी तुमच्याकडे पैसे मागितले का?'),
+    ("mr", 'गेल्या वर्षी तुम्ही किती वेळा सेक्ससाठी पैसे दिले?'),
+    ("mr", 'तुम्ही कुंटणखान्यात जाता तेव्हा मुलीचे वय विचारता का?'),
+    ("mr", 'तुम्हाला याआधी कधी अटक झाली आहे का?'),
+    ("mr", 'तुम्ही प्रत्येक गिऱ्हाइकाकडून किती पैसे घेता?'),
+]
+PERCEPTION_3 = [
+    ("en", "How often do customers ask the girl's age, in your opinion?"),
+    ("en", 'Where do most customers in this city go for paid sex, do you think?'),
+    ("en", 'What happens to a pimp who is arrested, as far as you know?'),
+    ("en", 'Do you think the price of young girls has gone up?'),
+    ("en", 'Would you say customers know the punishment for buying sex from a minor?'),
+    ("en", 'How do you think the police find out about brothels?'),
+    ("hi", 'आपकी राय में ग्राहक कितनी बार लड़की की उम्र पूछते हैं?'),
+    ("hi", 'आपको क्या लगता है, इस शहर में ज़्यादातर ग्राहक पैसे देकर सेक्स के लिए कहाँ जाते हैं?'),
+    ("hi", 'आपकी जानकारी में, गिरफ़्तार होने वाले दलाल के साथ क्या होता है?'),
+    ("hi", 'क्या आपको लगता है कि कम उम्र की लड़कियों की कीमत बढ़ गई है?'),
+    ("hi", 'आपको क्या लगता है, पुलिस को कोठों के बारे में कैसे पता चलता है?'),
+    ("mr", 'तुमच्या मते गिऱ्हाईक किती वेळा मुलीचे वय विचारतात?'),
+    ("mr", 'तुम्हाला काय वाटते, या शहरातील बहुतेक गिऱ्हाईक पैसे देऊन सेक्ससाठी कुठे जातात?'),
+    ("mr", 'तुमच्या माहितीनुसार, अटक झालेल्या दलालाचे काय होते?'),
+    ("mr", 'कमी वयाच्या मुलींची किंमत वाढली आहे असे तुम्हाला वाटते का?'),
+    ("mr", 'पोलिसांना कुंटणखान्यांबद्दल कसे कळते असे तुम्हाला वाटते?'),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), OWN_3)
+def test_third_set_own_acts(lang: str, text: str) -> None:
+    assert find_self_reference(text, lang) is not None, f"missed: {text}"
+
+
+@pytest.mark.parametrize(("lang", "text"), PERCEPTION_3)
+def test_third_set_perception(lang: str, text: str) -> None:
+    hit = find_self_reference(text, lang)
+    assert hit is None, f"false alarm on {text!r}: {hit.phrase if hit else ''}"

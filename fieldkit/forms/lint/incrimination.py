@@ -108,7 +108,10 @@ _EN_TRADE = frozenset(
     "brothel brothels pimp pimps broker brokers madam gharwali dalal trafficker "
     "traffickers trafficking prostitution prostitute prostitutes sex sexual minor minors "
     "underage girl girls bribe bribes bribery raid raids customer customers client "
-    "clients escort escorts lodge lodges".split())
+    "clients escort escorts lodge lodges money".split())
+# "your business", "your girls": the respondent's own trade
+_EN_OWN_TRADE = frozenset("business trade brothel brothels girls customers clients lodge "
+                          "dhanda earnings income work".split())
 _EN_TRADE_PHRASES = (("this", "business"), ("this", "trade"), ("this", "work"),
                      ("the", "business"), ("red", "light"), ("this", "line"))
 _EN_FOR = frozenset({"for", "under", "with", "by"})   # "girls work for you", "easy for you"
@@ -145,6 +148,11 @@ def _en_prepare(text: str) -> str:
 
 def _en_sentence(toks: list[str], question: bool = True) -> str | None:
     trade = _en_trade_context(toks)
+
+    for i, word in enumerate(toks[:-1]):
+        if word == "your" and toks[i + 1] in _EN_OWN_TRADE and (
+                toks[i + 1] != "work" or trade):
+            return " ".join(toks[i:i + 2])
 
     def near(a: int, b: int) -> bool:
         """Trade words close to the verb phrase toks[a..b]."""
@@ -305,7 +313,8 @@ _HI_SUBJECTS = frozenset("आप तुम तू आपने तुमने �
                          "मैंने मुझे मुझको".split())
 # "आपके पास", "आपके लिए": the respondent as owner or beneficiary; counts near trade words
 _HI_OBLIQUE = frozenset(f"{a}_{b}" for a in ("आपके", "तुम्हारे", "तेरे", "मेरे")
-                        for b in ("पास", "लिए", "लिये", "साथ", "यहां", "अधीन"))
+                        for b in ("पास", "लिए", "लिये", "साथ", "यहां", "अधीन")) | frozenset(
+    "आपसे तुमसे तुझसे मुझसे".split())
 _HI_NOT_SUBJECT_NEXT = frozenset("जैसे जैसा जैसी के की का सहित समान से".split())
 _HI_THIRD = frozenset("लोग लोगों वे वो उन्होंने उसने वह कोई ग्राहक दलाल पुलिस उन्हें "
                       "उनको".split())
@@ -350,7 +359,8 @@ _MR_ACT = (
         घ्यायला घेऊन जाता जातो जातात गेले गेलं गेली गेला गेलेत गेलात गेलेले जाणार जाल
         जाशील जावे जायला जाऊन नेले नेता नेली नेला नेणार न्याल जाईन करीन देईन घेईन नेईन
         करतोस देतोस घेतोस जातोस केलास दिलास घेतलास गेलास केलेस दिलेस घेतलेस गेलेस
-        केलीस दिलीस घेतलीस गेलीस करणे देणे घेणे जाणे""".split()))
+        केलीस दिलीस घेतलीस गेलीस करणे देणे घेणे जाणे मागितले मागितला मागितली मागितलं
+        मागता मागतात मागतो मागाल मागणार""".split()))
 # "जाते" is also the passive auxiliary ("केले जाते") and "जात" is caste.
 _MR_CONTEXT = (frozenset("""मिळते मिळतो मिळतात मिळाले मिळाली मिळाला मिळालं मिळेल मिळतील
     मिळाल्या आवडते आवडतात आवडेल आवडतील आवडली आवडला हवे हवी हवा हव्या पाहिजे पाहिजेत
@@ -366,7 +376,7 @@ _MR_LIGHT_BENIGN = frozenset("काम नोकरी अभ्यास श�
 _MR_SUBJECTS = frozenset("तुम्ही तू आपण तुम्हाला तुम्हांला तुला आपल्याला तुम्हांस तुम्हास "
                          "मी मला".split())
 _MR_OBLIQUE = frozenset("तुमच्याकडे तुमच्यासाठी तुमच्याबरोबर तुमच्यासोबत तुझ्याकडे "
-                        "तुझ्यासाठी तुमच्याकडून".split())
+                        "तुझ्यासाठी तुमच्याकडून तुझ्याकडून".split())
 _MR_NOT_SUBJECT_NEXT = frozenset("सारखे सारख्या सारखा सारखी प्रमाणे".split())
 _MR_THIRD = frozenset("लोक लोकांना लोकांनी कोणी कोणीतरी त्यांनी त्यांना त्याने तिने "
                       "ग्राहक दलाल पोलीस पोलिस".split())
@@ -506,8 +516,27 @@ def _is_third(toks: list[str], m: int, lex: _Lexicon) -> bool:
     return nxt not in lex.postpositions
 
 
+_HI_POSSESSIVE = frozenset("आपका आपके आपकी तुम्हारा तुम्हारे तुम्हारी तेरा तेरे तेरी".split())
+_HI_OWN_TRADE = ("धंध", "कोठ", "ग्राहक", "लडकियां", "लडकियों", "कमाई", "दलाल")
+_MR_POSSESSIVE = frozenset("तुमचा तुमचे तुमची तुमच्या तुझा तुझे तुझी तुझ्या".split())
+_MR_OWN_TRADE = ("धंद", "कुंटणखान", "गिऱ्हाईक", "गिऱ्हाइक", "मुली", "कमाई", "दलाल")
+
+
+def _own_trade(toks: list[str], lex: _Lexicon) -> str | None:
+    """"आपका धंधा", "तुमच्या धंद्यात": the respondent's own business."""
+    possessive, trade = ((_HI_POSSESSIVE, _HI_OWN_TRADE) if lex is _HI
+                         else (_MR_POSSESSIVE, _MR_OWN_TRADE))
+    for i, tok in enumerate(toks[:-1]):
+        if tok in possessive and toks[i + 1].startswith(trade):
+            return f"{tok} {toks[i + 1]}"
+    return None
+
+
 def _indic(text: str, lex: _Lexicon) -> str | None:
     for toks in _clauses(text, lex):
+        own = _own_trade(toks, lex)
+        if own:
+            return own
         kinds = {i: k for i in range(len(toks)) if (k := _subject_kind(toks, i, lex))}
         if not kinds:
             continue
