@@ -27,6 +27,9 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except FieldkitError as err:
             raise click.ClickException(f"{err.message('en')}\n{err.fix('en')}") from None
+        except OSError as err:       # unwritable --out, full disk, unreadable source
+            where = f" ({err.filename})" if err.filename else ""
+            raise click.ClickException(f"{err.strerror or err}{where}") from None
     return wrapper
 
 

@@ -410,3 +410,16 @@ def test_codebook_header_descriptions_in_three_languages(tmp_path, study, forms_
     assert book["reserved_codes"]["_skip"]["mr"] == "दाखवला, सोडून दिला"
     rows = {r["variable"]: r for r in read_csv(tmp_path / "out" / "example" / "codebook.csv")}
     assert rows["enumerator"]["label_hi"] == "सर्वेक्षक कोड"
+
+
+def test_cli_reports_an_unwritable_output_folder_without_a_traceback(tmp_path, study,
+                                                                     forms_dir):
+    config, key_path = study
+    db_path, _ = station_with(tmp_path, config, [make_item(config, ANSWER_SETS[0])])
+    blocker = tmp_path / "not_a_dir"
+    blocker.write_text("x")
+    result = CliRunner().invoke(main, ["export", "--key", str(key_path), "--in", str(db_path),
+                                       "--out", str(blocker / "out"), "--forms",
+                                       str(forms_dir)], env={"FIELDKIT_PASSPHRASE": PASS})
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output and "not_a_dir" in result.output
