@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import http.client
 import json
 import os
 import random
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -53,12 +53,15 @@ WEIGHTS = [0.42, 0.25, 0.14, 0.09, 0.06, 0.04]
 
 
 def make_study() -> StudyConfig:
-    private = X25519PrivateKey.generate()
+    """A fixed benchmark study (deterministic keys and secrets), so that stores kept
+    with --store-dir can be reused across runs. Never use such keys for real data."""
+    seed = hashlib.sha256(b"fieldkit bench study").digest()
+    private = X25519PrivateKey.from_private_bytes(seed)
     kid = key_id_for(private.public_key())
     return StudyConfig(study_id="bench", current_key_id=kid,
                        public_keys={kid: private.public_key()},
-                       fingerprint_secret=secrets.token_bytes(32),
-                       sketch_secret=secrets.token_bytes(32))
+                       fingerprint_secret=hashlib.sha256(seed + b"fp").digest(),
+                       sketch_secret=hashlib.sha256(seed + b"sk").digest())
 
 
 def answers_for(rng: random.Random) -> dict[str, str]:
@@ -312,6 +315,8 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--store-dir", type=Path, default=None,
+                        help="keep the LSH stores here and reuse them on the next run")
     args = parser.parse_args()
     study = make_study()
     with tempfile.TemporaryDirectory(prefix="fk-bench-") as tmp:
@@ -342,8 +347,13 @@ def main() -> None:
             queries = [_fast_sketch(table, picks[i * QUESTIONS:(i + 1) * QUESTIONS])
                        for i in range(args.queries)]
             paths = {}
+            store_dir = args.store_dir or directory
+            store_dir.mkdir(parents=True, exist_ok=True)
             for size in (args.small, args.big):
-                paths[size] = directory / f"lsh-{size}.db"
+                paths[size] = store_dir / f"lsh-{size}-{study.study_id}.db"
+                if args.store_dir and paths[size].exists():
+                    print(f"  reusing {paths[size]}", flush=True)
+                    continue
                 start = time.perf_counter()
                 build_store(paths[size], size, table, random.Random(size))
                 print(f"  built store of {size} sketches in {time.perf_counter() - start:.0f} s",

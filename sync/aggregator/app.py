@@ -63,9 +63,10 @@ def _migrate(db_path: Path) -> None:
 
 def tune_connection(db: sqlite_utils.Database) -> sqlite_utils.Database:
     """Read-path settings for a long-lived server connection: a 32 MB page cache and
-    memory-mapped reads, so LSH and dedup lookups do not pay a syscall per page."""
+    memory-mapped reads (up to 2 GB of file: the OS page cache, shared by all workers),
+    so index lookups in a large store do not pay a syscall per page."""
     db.execute("PRAGMA cache_size = -32000")
-    db.execute("PRAGMA mmap_size = 268435456")
+    db.execute("PRAGMA mmap_size = 2147418112")
     return db
 
 

@@ -174,9 +174,19 @@ class SyncClient:
             if not batch:
                 break
             pending_now = int(outbox.stats()["pending"])
-            reply = self._post("/api/v1/sync", {
-                "protocol": PROTOCOL, "items": [item.to_wire() for item in batch],
-                "station_status": {"pending": pending_now}})
+            try:
+                reply = self._post("/api/v1/sync", {
+                    "protocol": PROTOCOL, "items": [item.to_wire() for item in batch],
+                    "station_status": {"pending": pending_now}})
+            except FieldkitError as err:
+                if err.code not in ("sync.body_too_large", "sync.too_many_items"):
+                    raise
+                if len(batch) > 1:       # unusually large items: send smaller batches
+                    batch_size = max(1, len(batch) // 2)
+                    continue
+                skip.add(batch[0].uuid)  # one item alone is too large: keep it, go on
+                result.rejected.append((batch[0].uuid, "sync.item_too_large"))
+                continue
             acks = self._acks(batch, reply, result, skip)
             outbox.mark_synced(acks)
             result.acked += len(acks)

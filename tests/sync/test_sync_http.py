@@ -292,3 +292,19 @@ def test_malformed_and_oversized_requests_get_4xx_and_store_nothing(
     # errors come in the station's language
     status, reply = _raw(agg, b"{", credential=credential, headers={"Accept-Language": "mr"})
     assert status == 400 and reply["error"]["code"] == "sync.malformed_json"
+
+
+def test_client_halves_batches_the_server_finds_too_large(
+        tmp_path: Path, study: Study, agg_db: tuple[Path, dict[str, str]],
+        aggregator_process: Callable[..., AggregatorProcess]) -> None:
+    db_path, tokens = agg_db
+    # a server configured with a small body limit: 100 items do not fit, 25 do
+    agg = aggregator_process(env={"FIELDKIT_AGGREGATOR_MAX_BODY_BYTES": "60000"})
+    credential = _enrolled(agg, tokens)
+    outbox = station_outbox(tmp_path / "st1.db")
+    rng = random.Random(4)
+    for _ in range(120):
+        outbox.store(make_item(study, station="st1", rng=rng))
+    result = SyncClient(agg.url, credential).sync(outbox, batch_size=100)
+    assert result.accepted == 120 and outbox.stats()["pending"] == 0
+    assert_counted_once(db_path, completes=120, stored=120)
