@@ -613,5 +613,8 @@ def run_export_cli(key_paths: list[Path], source: Path, out_dir: Path, forms_dir
         click.echo(f"FAILED {uuid}: {message}", err=True)
     click.echo(f"{result.exported} exported, {len(result.failed)} failed; "
                f"index: {out_dir / 'index.csv'}")
+    if result.exported:
+        click.echo(f"{out_dir} now holds decrypted answers: keep it on an encrypted drive "
+                   "and never copy it back to a station or the aggregator.", err=True)
     if result.failed:
         raise SystemExit(1)
