@@ -245,3 +245,14 @@ def test_review_catalog_translates_every_packet_string(lang: str) -> None:
                 f"{lang}: placeholders differ in {msgid!r}"
             if lang != "en" and key.strip(" ,") and not key.startswith("{"):
                 assert re.search(r"[\u0900-\u097F]", s) or "IRB" in s, (lang, msgid)
+
+
+def test_packet_for_file_loads_lints_and_renders(tmp_path: Path) -> None:
+    from fieldkit.forms import FormLoadError
+    from fieldkit.forms.review import packet_for_file
+    html = packet_for_file(GOOD, lang="mr", since=GOOD)
+    assert '<html lang="mr">' in html and load_form(GOOD).hash in html
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: [", encoding="utf-8")
+    with pytest.raises(FormLoadError):
+        packet_for_file(bad)

@@ -84,6 +84,7 @@ def review(form_path: str, out: Path, since: str | None, lang: str) -> None:
     old = _load_or_exit(since, lang) if since else None
     findings = lint_paths([form_path])
     html = render_packet(form, lang=lang, findings=findings, since=old)  # type: ignore[arg-type]
+    # (fieldkit.forms.review.packet_for_file does the same for other callers)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     errors = sum(1 for f in findings if f.severity == ERROR)

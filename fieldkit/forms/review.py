@@ -391,3 +391,15 @@ def _change_view(change: Change, lang: str) -> dict[str, Any]:
     return {"kind": change.kind, "question": change.question or "",
             "field": change.field or "", "lang": change.lang or "",
             "description": change.describe(lang), "old": old, "new": new}
+
+
+def packet_for_file(path: str | Path, *, lang: str = "en",
+                    since: str | Path | None = None) -> str:
+    """Load, lint and render the packet of the form file ``path`` (and the changes since
+    the file ``since``). Raises FormLoadError when a file does not load."""
+    from fieldkit.forms.lint import lint_paths
+    from fieldkit.forms.loader import load_form
+
+    form = load_form(path)
+    old = load_form(since) if since is not None else None
+    return render_packet(form, lang=lang, findings=lint_paths([path]), since=old)
