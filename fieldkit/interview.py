@@ -308,6 +308,10 @@ class Interview:
         else:
             raise InterviewStateError(f"unknown action {action!r}")
         self._stop_clock(qid)
+        if qid in self.form.quota_fields and self.answers.get(qid) != value:
+            # a changed quota answer is a new cell: check it afresh
+            self.quota_checked = self.over_quota = False
+            self.quota_reason = None
         if question.type == "note":
             self.answers.pop(qid, None)
         else:
@@ -562,7 +566,7 @@ class Interview:
         return {
             "v": 1, "uuid": self.uuid, "form_id": self.form.id, "form_hash": self.form.hash,
             "key_id": key_id, "station": self.station, "enumerator": self.enumerator,
-            "site": self.site, "quota": self.quota_values() if self.outcome != "refused" else {},
+            "site": self.site, "quota": self._header_quota(),
             "outcome": self.outcome or "interrupted",
             "keep_partial": self.keep_partial if self.outcome == "terminated" else None,
             "started_at": self.started_at, "ended_at": self.ended_at or utc_now(),
@@ -570,6 +574,15 @@ class Interview:
             "fingerprint": fingerprint, "sketch": sketch,
             "over_quota": self.over_quota, "training": self.training, "payload": "hpke",
         }
+
+    def _header_quota(self) -> dict[str, str]:
+        """Quota values for the clear header. When the respondent's answers are not kept
+        (refused, or ended with "delete my answers"), only what the station itself set
+        (the site) is shown: a deleted answer must not survive in the clear part."""
+        values = self.quota_values()
+        if self.outcome == "refused" or (self.outcome == "terminated" and not self.keep_partial):
+            return {k: v for k, v in values.items() if k in self.prefilled}
+        return values
 
     def pre_header(self, key_id: str) -> dict[str, Any]:
         """What the crash journal needs to make an ``interrupted`` submission later."""

@@ -187,3 +187,18 @@ def test_header_holds_only_the_contract_fields(form: Any) -> None:
     validate_header(header)
     assert header["keep_partial"] is False and header["n_answered"] == 0
     assert header["outcome"] == "terminated"
+
+
+def test_changing_a_quota_answer_checks_the_new_cell(form: Any) -> None:
+    iv = _iv(form)
+    iv.record_consent(True, "verbal")
+    iv.answer("age_band", "next", {"answer": ["a18_60"]})
+    iv.answer("gender", "next", {"answer": ["male"]})
+    iv.quota_checked_result(True)
+    iv.continue_over_quota("other")
+    iv.answer("years", "skip", {})
+    iv.back()
+    iv.back()
+    assert iv.current == "gender"
+    iv.answer("gender", "next", {"answer": ["female"]})
+    assert not iv.over_quota and iv.needs_quota_check()

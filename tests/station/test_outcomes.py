@@ -23,7 +23,7 @@ def test_refusal_is_sealed_with_no_answers(signed_in: Any, study_key: Any) -> No
     assert 'data-outcome="refused"' in page and "Thank you for your time." in page
     item = _only_item(c)
     assert item.header["outcome"] == "refused" and item.header["n_answered"] == 0
-    assert item.header["quota"] == {} and item.header["fingerprint"] is None
+    assert item.header["quota"] == {"site": "pune"} and item.header["fingerprint"] is None
     assert open_sealed(item, study_key)["answers"] == {}
     assert c.state.interviews.get(iid) is None
 
@@ -79,6 +79,7 @@ def test_stop_discarding_answers(signed_in: Any, study_key: Any) -> None:
     item = _only_item(c)
     assert item.header["outcome"] == "terminated" and item.header["keep_partial"] is False
     assert item.header["n_answered"] == 0 and item.header["fingerprint"] is None
+    assert item.header["quota"] == {"site": "pune"}      # gender was an answer: deleted
     assert open_sealed(item, study_key)["answers"] == {}
 
 
