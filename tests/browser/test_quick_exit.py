@@ -114,3 +114,28 @@ def test_shift_typed_in_a_text_answer_is_not_a_quick_exit(make_station, page) ->
     assert page.locator("body[data-testid=neutral]").count() == 0
     answer(page, "comment", None)
     tid(page, "finish").wait_for()
+
+
+def test_quick_exit_on_a_respondents_phone(make_station, new_page) -> None:
+    """A respondent answering on their own phone can hide the survey the same way; the
+    phone then shows nothing of it, even going Back or reopening the link."""
+    station = make_station()
+    laptop = new_page()
+    sign_in(laptop, station.url)
+    start_interview(laptop, station.url, lang="mr", mode="self")
+    link = tid(laptop, "link-url").inner_text().strip()
+    phone = new_page()
+    phone.goto(link)
+    tid(phone, "open-begin").click()
+    consent(phone)
+    answer(phone, "age_band", "a18_30")
+    answer(phone, "gender", "female")
+    on_question(phone, "experience")
+    for _ in range(3):
+        phone.keyboard.press("Shift")
+    _assert_exited(station, phone)
+    for url in (link, station.url + "/"):
+        phone.goto(url)
+        phone.wait_for_load_state()
+        assert phone.locator(QUESTION).count() == 0
+        assert "वर्षांपासून" not in phone.content()
