@@ -119,11 +119,12 @@ def test_shift_typed_in_a_text_answer_is_not_a_quick_exit(make_station, page) ->
 def test_quick_exit_on_a_respondents_phone(make_station, new_page) -> None:
     """A respondent answering on their own phone can hide the survey the same way; the
     phone then shows nothing of it, even going Back or reopening the link."""
-    station = make_station()
+    station = make_station(training=False)
     laptop = new_page()
     sign_in(laptop, station.url)
     start_interview(laptop, station.url, lang="mr", mode="self")
     link = tid(laptop, "link-url").inner_text().strip()
+    link_page = laptop.url
     phone = new_page()
     phone.goto(link)
     tid(phone, "open-begin").click()
@@ -139,3 +140,14 @@ def test_quick_exit_on_a_respondents_phone(make_station, new_page) -> None:
         phone.wait_for_load_state()
         assert phone.locator(QUESTION).count() == 0
         assert "वर्षांपासून" not in phone.content()
+
+    # The enumerator (laptop locked too) unlocks and closes the abandoned phone interview:
+    # the answers given so far are sealed as an interrupted interview.
+    laptop.goto(link_page)
+    tid(laptop, "pin").fill(PIN)
+    tid(laptop, "unlock").click()
+    tid(laptop, "close-interrupted").click()
+    tid(laptop, "start").wait_for()
+    [sub] = station.sealed()
+    assert sub["header"]["outcome"] == "interrupted"
+    assert sub["answers"] == {"age_band": "a18_30", "site": "pune", "gender": "female"}
