@@ -170,3 +170,12 @@ def test_expression_semantics(source: str, answers: dict, expected: bool) -> Non
 def test_expression_never_evaluates_python() -> None:
     with pytest.raises(ExprSyntaxError):
         parse_expression("__import__('os').system('true')")
+
+
+def test_constraints_on_lists_and_by_own_id(raw: dict) -> None:
+    raw["sections"][1]["questions"][2]["constraint"] = "count(channels) <= 2"
+    form = load_form_data(raw, "example.yaml")[0]
+    channels = form.question("channels")
+    assert channels.check(["public", "online"])
+    assert not channels.check(["public", "private", "online"])
+    assert channels.check("_skip")

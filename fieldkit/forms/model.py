@@ -114,9 +114,12 @@ class Question:
     def check(self, answer: Any) -> bool:
         """Does ``answer`` (the raw answer, before banding) satisfy the constraint?
         Reserved answers always do: skipping is a right."""
-        if self.constraint is None or answer is None or answer in RESERVED_ANSWERS:
+        if self.constraint is None or answer is None:
             return True
-        return self.constraint.is_true({}, current=answer)
+        if isinstance(answer, str) and answer in RESERVED_ANSWERS:
+            return True
+        # The constraint may read the answer as '.' or by the question's own id.
+        return self.constraint.is_true({self.id: answer}, current=answer)
 
     def ordered_options(self, seed: str) -> tuple[Option, ...]:
         """Options in display order: shuffled with ``seed`` when ``randomize``."""
