@@ -9,9 +9,10 @@ has no key: a supervisor cannot reach an answer from these pages.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from fieldkit.i18n import N_
 
@@ -30,6 +31,7 @@ HEADER_COLUMNS = ("id", "uuid", "form_id", "form_hash", "station", "enumerator",
                   "over_quota", "training", "received_at", "status")
 
 DECISIONS = ("distinct", "duplicate")
+SPEED_LIST_LIMIT = 200      # the fastest ones are listed; the count per enumerator is complete
 REVIEW_KINDS = ("conflict", "duplicate_content", "near_duplicate")
 
 
@@ -39,21 +41,73 @@ def _columns(table: str) -> set[str]:
     return set(db[table].columns_dict) if table in db.table_names() else set()
 
 
-def header_rows(form_id: str | None = None) -> list[dict[str, Any]]:
-    """Clear headers of the submissions that count, one per approach: completes as the
-    quotas count them (``counted``: review decisions included), other outcomes when
-    accepted. Conflicting resends and the same answers under another UUID wait in the
-    review queue; training never counts."""
-    have = _columns("submissions")
-    cols = [c for c in HEADER_COLUMNS if c in have]
-    sql = (f"SELECT {', '.join(cols)} FROM submissions WHERE NOT training AND "
-           "((outcome = 'completed' AND counted) OR (outcome != 'completed' "
-           "AND status = 'accepted'))")
-    params: list[Any] = []
-    if form_id:
-        sql += " AND form_id = ?"
-        params.append(form_id)
-    return [dict(r) for r in get_db().query(sql, params)]
+# Which stored submissions count, one per approach: completes as the quotas count them
+# (``counted``: review decisions included), other outcomes when accepted. Conflicting
+# resends and the same answers under another UUID wait in the review queue; training
+# never counts.
+COUNTED = ("NOT training AND ((outcome = 'completed' AND counted) OR "
+           "(outcome != 'completed' AND status = 'accepted'))")
+GROUPS = {"site": "site", "enumerator": "enumerator"}   # the only columns grouped by
+
+
+def _form_filter(form_id: str | None) -> tuple[str, list[Any]]:
+    return (" AND form_id = ?", [form_id]) if form_id else ("", [])
+
+
+def outcome_counts(field: str, form_id: str | None = None) -> list[supervision.OutcomeLine]:
+    """Approach outcomes per site or per enumerator (one GROUP BY over header columns)."""
+    column = GROUPS[field]
+    extra, params = _form_filter(form_id)
+    rows = get_db().execute(
+        f"SELECT {column}, outcome, COUNT(*) FROM submissions WHERE {COUNTED}{extra} "
+        f"GROUP BY {column}, outcome", params).fetchall()
+    return supervision.outcome_lines(rows)
+
+
+def completes_per_day(form_id: str | None = None, days: int = 30) -> list[tuple[str, int]]:
+    """Counted completes per local day (display time zone) over the last ``days`` days."""
+    tz = display_timezone()
+    first, start_utc = supervision.day_window(days, tz)
+    offset = tz.utcoffset(datetime.now(timezone.utc).replace(tzinfo=None)) or timedelta(0)
+    shift = f"{int(offset.total_seconds() // 60):+d} minutes"
+    extra, params = _form_filter(form_id)
+    rows = get_db().execute(
+        "SELECT substr(datetime(ended_at, ?), 1, 10) AS day, COUNT(*) FROM submissions "
+        "WHERE outcome = 'completed' AND counted AND NOT training AND ended_at >= ?"
+        f"{extra} GROUP BY day", [shift, start_utc.strftime("%Y-%m-%dT%H:%M:%SZ"), *params]
+    ).fetchall()
+    return supervision.completes_per_day(dict(rows), first=first, days=days)
+
+
+_SPEED = ("(julianday(ended_at) - julianday(started_at)) * 86400.0")
+
+
+def speed_flags(form_id: str | None = None) -> list[supervision.SpeedFlag]:
+    """Interviews too fast for their length (``supervision.SpeedRule``), slowest last."""
+    rule = _speed_rule()
+    db = get_db()
+    extra, params = _form_filter(form_id)
+    judged = (f"{COUNTED} AND outcome IN ('completed', 'terminated') AND n_answered >= ? "
+              f"AND ended_at >= started_at{extra}")
+    speeds: dict[str, list[float]] = defaultdict(list)
+    for fid, spa in db.execute(f"SELECT form_id, {_SPEED} / n_answered FROM submissions "
+                               f"WHERE {judged}", [rule.min_answers, *params]):
+        speeds[fid].append(spa)
+    flags = []
+    for fid, (limit, median) in rule.thresholds(speeds).items():
+        for r in db.query(
+                f"SELECT uuid, form_id, station, enumerator, site, ended_at, n_answered, "
+                f"{_SPEED} AS seconds FROM submissions WHERE {judged} AND form_id = ? "
+                f"AND {_SPEED} / n_answered < ?", [rule.min_answers, *params, fid, limit]):
+            spa = r["seconds"] / r["n_answered"]
+            flags.append(supervision.SpeedFlag(
+                uuid=r["uuid"], form_id=r["form_id"], station=r["station"] or "",
+                enumerator=r["enumerator"] or "", site=r["site"] or "",
+                ended_at=r["ended_at"], n_answered=r["n_answered"], seconds=r["seconds"],
+                seconds_per_answer=spa, median_seconds_per_answer=median,
+                reason=rule.reason(spa)))
+    flags.sort(key=lambda f: f.seconds_per_answer)
+    return flags
 
 
 def form_ids() -> list[str]:
@@ -104,16 +158,13 @@ def review_items(status: str | None = "open") -> list[dict[str, Any]]:
         f"SELECT * FROM review_items {where} ORDER BY created_at, id", params)]
 
 
-def _speed_config() -> dict[str, float]:
-    """Thresholds (app config ``SPEED_MIN_SECONDS_PER_ANSWER``, ``SPEED_FRACTION_OF_MEDIAN``)."""
-    from flask import current_app
-    return {"min_seconds_per_answer":
-            float(current_app.config.get("SPEED_MIN_SECONDS_PER_ANSWER", 4.0)),
-            "fraction_of_median": float(current_app.config.get("SPEED_FRACTION_OF_MEDIAN", 0.4))}
-
-
-def _speed_flags(rows: list[dict[str, Any]]) -> list[supervision.SpeedFlag]:
-    return supervision.speed_flags(rows, **_speed_config())
+def _speed_rule() -> supervision.SpeedRule:
+    """Thresholds from app config ``SPEED_MIN_SECONDS_PER_ANSWER`` (default 4) and
+    ``SPEED_FRACTION_OF_MEDIAN`` (default 0.4)."""
+    return supervision.SpeedRule(
+        min_seconds_per_answer=float(current_app.config.get("SPEED_MIN_SECONDS_PER_ANSWER",
+                                                            4.0)),
+        fraction_of_median=float(current_app.config.get("SPEED_FRACTION_OF_MEDIAN", 0.4)))
 
 
 def _selected_form() -> str | None:
@@ -126,8 +177,7 @@ def _selected_form() -> str | None:
 @role_required(*SUPERVISORS)
 def overview() -> Any:
     form = _selected_form()
-    rows = header_rows(form)
-    days = supervision.completes_per_day(rows, days=30, tz=display_timezone())
+    days = completes_per_day(form)
     cells = quota_cells(form)
     by_form: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for cell in cells:
@@ -135,10 +185,10 @@ def overview() -> Any:
     return render_template(
         "supervisor/overview.html", forms=form_ids(), form=form, quotas=dict(by_form),
         days=days, days_chart=charts.day_columns(days, label="completes per day"),
-        totals=supervision.outcome_totals(rows),
+        totals=supervision.outcome_total(outcome_counts("site", form)),
         stations=supervision.freshness(station_rows()),
         open_reviews=len(review_items("open")),
-        speed_count=len(_speed_flags(rows)),
+        speed_count=len(speed_flags(form)),
         outcome_labels=supervision.OUTCOME_LABELS, outcomes=supervision.OUTCOMES,
         charts=charts)
 
@@ -147,12 +197,11 @@ def overview() -> Any:
 @role_required(*SUPERVISORS)
 def outcomes() -> Any:
     form = _selected_form()
-    rows = header_rows(form)
+    by_site = outcome_counts("site", form)
     return render_template(
         "supervisor/outcomes.html", forms=form_ids(), form=form,
-        by_site=supervision.outcomes_by(rows, "site"),
-        by_enumerator=supervision.outcomes_by(rows, "enumerator"),
-        totals=supervision.outcome_totals(rows),
+        by_site=by_site, by_enumerator=outcome_counts("enumerator", form),
+        totals=supervision.outcome_total(by_site),
         outcome_labels=supervision.OUTCOME_LABELS, outcomes=supervision.OUTCOMES,
         charts=charts)
 
@@ -168,11 +217,13 @@ def stations() -> Any:
 @role_required(*SUPERVISORS)
 def speed() -> Any:
     form = _selected_form()
-    flags = _speed_flags(header_rows(form))
-    return render_template("supervisor/speed.html", forms=form_ids(), form=form, flags=flags,
+    flags = speed_flags(form)
+    rule = _speed_rule()
+    return render_template("supervisor/speed.html", forms=form_ids(), form=form,
+                           flags=flags[:SPEED_LIST_LIMIT], total=len(flags),
                            by_enumerator=supervision.speed_by_enumerator(flags),
-                           min_seconds=_speed_config()["min_seconds_per_answer"],
-                           pct=round(100 * _speed_config()["fraction_of_median"]))
+                           min_seconds=rule.min_seconds_per_answer,
+                           pct=round(100 * rule.fraction_of_median))
 
 
 @bp.route("/reviews")

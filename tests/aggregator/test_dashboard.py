@@ -218,3 +218,20 @@ def test_a_bad_decision_changes_nothing(client_as: Any, db: Any) -> None:
     assert "Choose distinct or duplicate" in response.get_data(as_text=True)
     assert db.execute("SELECT COUNT(*) FROM review_decisions").fetchone()[0] == 0
     assert client.get("/supervisor/reviews/424242").status_code == 404
+
+
+def test_days_are_local_days_in_the_study_time_zone(client_as: Any, db: Any) -> None:
+    """An interview that ends at 19:00 UTC ends at 00:30 in India: it counts for the
+    next day there, as the supervisor lived it."""
+    from zoneinfo import ZoneInfo
+
+    ist_today = datetime.now(ZoneInfo("Asia/Kolkata")).date()
+    midnight = datetime(ist_today.year, ist_today.month, ist_today.day,
+                        tzinfo=ZoneInfo("Asia/Kolkata")).astimezone(timezone.utc)
+    insert_header(db, started=midnight + timedelta(minutes=10), minutes=20)   # 00:30 IST
+    insert_header(db, started=midnight - timedelta(minutes=40), minutes=20)   # 23:50 IST
+    html = client_as("supervisor").get("/supervisor/").get_data(as_text=True)
+    yesterday = ist_today - timedelta(days=1)
+    assert f"<title>{ist_today.isoformat()}: 1</title>" in html
+    assert f"<title>{yesterday.isoformat()}: 1</title>" in html
+    assert "Asia/Kolkata" in html
