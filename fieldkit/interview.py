@@ -17,6 +17,7 @@ An interview moves through stages::
   journal (:mod:`fieldkit.journal`, sealed to the study key) as
   ``{"t": "answer", "q": id, "v": value}``, ``{"t": "lang", "v": lang}``,
   ``{"t": "consent", "v": mode}``, ``{"t": "eligible", "v": bool}``,
+  ``{"t": "clear", "q": id}`` (an answer no longer counts after an earlier one changed),
   ``{"t": "end", "outcome": outcome, "keep_partial": bool|None}`` (the vocabulary of the
   journal's docstring).
 * A banded number is stored as its band code; the typed number never leaves the
@@ -141,6 +142,7 @@ class Interview:
         self.last_activity = time.time()
         self._eligibility_ids = tuple(q.id for q in self._eligibility_questions())
         self._order_cache: dict[str, list[Any]] = {}
+        self._cleared: set[str] = set()
 
     # --- journal ---------------------------------------------------------------------
     def attach_journal(self, journal: Any) -> None:
@@ -316,10 +318,22 @@ class Interview:
             self.answers.pop(qid, None)
         else:
             self.answers[qid] = value
+            self._cleared.discard(qid)
             self._log({"t": "answer", "q": qid, "v": value})
+            self._journal_clears()
         self.history.append(qid)
         self._move_to(self._next_after(qid))
         return []
+
+    def _journal_clears(self) -> None:
+        """Tell the journal about answers that no longer count (an earlier answer changed
+        and their question is no longer shown), so a crash-recovered partial holds only
+        what a finished interview would. Memory keeps them, in case the change is undone."""
+        kept = self._kept_answers()
+        for qid in self.answers:
+            if qid not in kept and qid not in self._cleared:
+                self._cleared.add(qid)
+                self._log({"t": "clear", "q": qid})
 
     # --- parsing and validation ----------------------------------------------------------
     def options(self, question: Any) -> list[Any]:
@@ -514,14 +528,18 @@ class Interview:
         """
         if self.outcome == "refused" or (self.outcome == "terminated" and not self.keep_partial):
             return {}
+        kept = self._kept_answers()
+        if self.outcome == "ineligible":
+            return {k: v for k, v in kept.items() if k in self._eligibility_ids
+                    or k in self.prefilled}
+        return kept
+
+    def _kept_answers(self) -> dict[str, Any]:
         merged = self._all_answers()
         kept: dict[str, Any] = {}
         for q in self._sequence():
             if q.id in merged and self._relevant(q, kept):
                 kept[q.id] = merged[q.id]
-        if self.outcome == "ineligible":
-            return {k: v for k, v in kept.items() if k in self._eligibility_ids
-                    or k in self.prefilled}
         return kept
 
     def text_answers(self) -> dict[str, str]:

@@ -106,6 +106,12 @@ def test_back_then_forward_keeps_and_prunes(form: Any) -> None:
     assert iv.stage == "review"
     iv.complete()
     assert "places" not in iv.final_answers()
+    assert {"t": "clear", "q": "places"} in iv.journal.events
+    # replaying the journal (as crash recovery does) gives the same answers
+    from fieldkit.journal import replay
+
+    events = [e for e in iv.journal.events if e["t"] != "end"]
+    assert replay(events)["answers"] == iv.final_answers()
 
 
 def test_eligibility_failure_ends_as_ineligible(form: Any) -> None:
