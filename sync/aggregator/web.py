@@ -4,6 +4,26 @@ Sets up signed-cookie sessions, CSRF for every non-API request, the page languag
 (en/hi/mr through Babel catalogs), security headers (a CSP without inline script,
 ``Cache-Control: no-store``), error pages in the user's language, the Devanagari font,
 and registers the auth, supervisor, IRB and admin blueprints.
+
+Routes and who may open them (``auth.role_required``; tests walk ``app.url_map``)::
+
+    /login (GET, POST), /logout (POST), /language/<lang>, /static, /fonts   anyone
+    /                                   every role: redirects to the role's start page
+    /supervisor/                        supervisor, admin: quotas, completes per day,
+    /supervisor/outcomes                    approach outcomes per site and enumerator,
+    /supervisor/stations                    station freshness, speed flags, the
+    /supervisor/speed                       duplicate/conflict review queue and
+    /supervisor/reviews[/<id>] (POST)       decisions (logged; nothing deleted)
+    /irb/, /irb/forms/<hash>            irb, admin (read-only): versions with hashes and
+    /irb/forms/<hash>/packet                approval records, review packets, diffs
+    /irb/diff/<old>/<new>
+    /admin/, /admin/stations (POST),    admin: enrollment QR codes, revocation, IRB
+    /admin/stations/<code>/revoke,          approvals, quota targets, unlocking
+    /admin/approvals/<hash>, /admin/quotas,   accounts locked by failed sign-ins
+    /admin/users, /admin/users/<id>/unlock
+
+No page reads an answer or a ciphertext: the aggregator has no private key, and the
+pages select clear header columns only.
 """
 
 from __future__ import annotations
