@@ -91,8 +91,11 @@ def add_enumerator(code: str, station_dir: Path) -> None:
 @click.option("--idle-lock", default=300, show_default=True, type=int,
               help="Seconds without activity before the station locks.")
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--public-url", envvar="FIELDKIT_PUBLIC_URL", default=None,
+              help="The address phones on the hotspot use (for self-administration QR "
+                   "codes), e.g. http://10.42.0.1:8000. Default: guessed.")
 def serve(station_dir: Path, forms_dir: str, host: str, port: int, training: bool,
-          idle_lock: int, threads: int) -> None:
+          idle_lock: int, threads: int, public_url: str | None) -> None:
     """Serve the station with gunicorn (one process: interviews live in its memory)."""
     from gunicorn.app.base import BaseApplication
 
@@ -103,13 +106,13 @@ def serve(station_dir: Path, forms_dir: str, host: str, port: int, training: boo
     try:
         app = create_app({"STATION_DIR": str(station_dir), "FORMS_DIR": forms_dir,
                           "TRAINING": training, "IDLE_LOCK_SECONDS": idle_lock,
-                          "SECRET_KEY": secrets.token_hex(32)})
+                          "SECRET_KEY": secrets.token_hex(32), "PUBLIC_URL": public_url})
     except FormLoadError as exc:
         raise click.ClickException(str(exc)) from None
     except FieldkitError as exc:
         _fail(exc)
     shown = host if host not in ("0.0.0.0", "::", "") else (lan_address() or "127.0.0.1")
-    address = f"http://{shown}:{port}/"
+    address = (public_url.rstrip("/") + "/") if public_url else f"http://{shown}:{port}/"
     click.echo(_t("Field station at {url}", url=address))
     if training:
         click.echo(_t("TRAINING mode: nothing is sent."))
