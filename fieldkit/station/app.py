@@ -150,7 +150,7 @@ def _install_i18n(app: Flask) -> None:
                 "station_code": st.station_code}
 
 
-def _t(message: str, **params: Any) -> str:
+def _(message: str, **params: Any) -> str:
     text = translations(page_lang()).gettext(message)
     return text.format(**params) if params else text
 

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
 from fieldkit.i18n import normalise_language
-from fieldkit.station.app import _t, current_record, safe_next, state
+from fieldkit.station.app import _, current_record, safe_next, state
 
 bp = Blueprint("auth", __name__)
 
@@ -23,7 +23,7 @@ PIN_RE = re.compile(r"^[0-9]{4,12}$")
 
 def _lockout_message(locked_until: float) -> str:
     minutes = max(1, int((locked_until - time.time() + 59) // 60))
-    return _t("Too many wrong PINs. Try again in {n} minutes.", n=minutes)
+    return _("Too many wrong PINs. Try again in {n} minutes.", n=minutes)
 
 
 def _start_session(code: str, lang: str) -> Any:
@@ -46,7 +46,7 @@ def _check_pin(code: str, pin: str) -> tuple[bool, str | None]:
     with st.db_lock:
         ent = st.store.enumerator(code)
     if ent is None or not ent["pin_hash"]:
-        return False, _t("That code and PIN do not match.")
+        return False, _("That code and PIN do not match.")
     if ent["locked_until"] > time.time():
         return False, _lockout_message(ent["locked_until"])
     if verify_secret(pin, ent["pin_hash"]):
@@ -58,7 +58,7 @@ def _check_pin(code: str, pin: str) -> tuple[bool, str | None]:
         ent = st.store.enumerator(code)
     if ent and ent["locked_until"] > time.time():
         return False, _lockout_message(ent["locked_until"])
-    return False, _t("That code and PIN do not match.")
+    return False, _("That code and PIN do not match.")
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -94,9 +94,9 @@ def set_pin() -> Any:
     if ent is None or ent["pin_hash"]:
         return redirect(url_for("auth.signin", lang=lang))
     if not PIN_RE.match(pin):
-        error = _t("A PIN is 4 to 12 digits.")
+        error = _("A PIN is 4 to 12 digits.")
     elif pin != request.form.get("pin2"):
-        error = _t("The two PINs are not the same.")
+        error = _("The two PINs are not the same.")
     else:
         with st.db_lock:
             st.store.set_pin_hash(code, hash_secret(pin))

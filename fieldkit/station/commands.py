@@ -30,7 +30,7 @@ def _lang() -> str:
     return normalise_language(os.environ.get("FIELDKIT_LANG") or os.environ.get("LANG"))
 
 
-def _t(message: str, **params: Any) -> str:
+def _(message: str, **params: Any) -> str:
     return gettext(_lang(), message, **params)
 
 
@@ -70,15 +70,15 @@ def station() -> None:
 def add_enumerator(code: str, station_dir: Path) -> None:
     """Add an enumerator CODE (no names); the PIN is chosen at first sign-in."""
     if not CODE_RE.match(code):
-        raise click.BadParameter(_t("Use letters, digits, '.', '_' or '-' (up to 64)."),
+        raise click.BadParameter(_("Use letters, digits, '.', '_' or '-' (up to 64)."),
                                  param_hint="CODE")
     st = OfflineStation(station_dir)
     try:
         added = st.store.add_enumerator(code)
     finally:
         st.close()
-    click.echo(_t("Enumerator {code} added.", code=code) if added
-               else _t("Enumerator {code} already exists.", code=code))
+    click.echo(_("Enumerator {code} added.", code=code) if added
+               else _("Enumerator {code} already exists.", code=code))
 
 
 @station.command("serve")
@@ -113,9 +113,9 @@ def serve(station_dir: Path, forms_dir: str, host: str, port: int, training: boo
         _fail(exc)
     shown = host if host not in ("0.0.0.0", "::", "") else (lan_address() or "127.0.0.1")
     address = (public_url.rstrip("/") + "/") if public_url else f"http://{shown}:{port}/"
-    click.echo(_t("Field station at {url}", url=address))
+    click.echo(_("Field station at {url}", url=address))
     if training:
-        click.echo(_t("TRAINING mode: nothing is sent."))
+        click.echo(_("TRAINING mode: nothing is sent."))
     try:
         import qrcode
 
@@ -164,7 +164,7 @@ def enroll(url: str, token: str | None, station_dir: Path) -> None:
         _fail(exc)
     finally:
         st.close()
-    click.echo(_t("Enrolled as station {code}.", code=reply["station_code"]))
+    click.echo(_("Enrolled as station {code}.", code=reply["station_code"]))
 
 
 @click.command()
@@ -183,22 +183,22 @@ def sync(station_dir: Path, bundle: Path | None, ack: Path | None) -> None:
             from aggregator.client import apply_ack
 
             n = apply_ack(st.outbox, ack)
-            click.echo(_t("{n} submissions marked as synced.", n=n))
+            click.echo(_("{n} submissions marked as synced.", n=n))
             return
         if bundle is not None:
             from aggregator.client import write_bundle
 
             n = write_bundle(st.outbox, bundle, station_code=st.store.get("station_code"),
                              credential=st.store.get("credential"))
-            click.echo(_t("{n} submissions written to {path}.", n=n, path=str(bundle)))
+            click.echo(_("{n} submissions written to {path}.", n=n, path=str(bundle)))
             return
-        with click.progressbar(length=1, label=_t("Sending")) as bar:
+        with click.progressbar(length=1, label=_("Sending")) as bar:
             def progress(done: int, total: int) -> None:
                 bar.length = max(total, 1)
                 bar.update(done - bar.pos)
 
             result = run_sync(st, progress=progress)
-        click.echo(_t("Accepted {a}, already there {d}, rejected {r}.", a=result.accepted,
+        click.echo(_("Accepted {a}, already there {d}, rejected {r}.", a=result.accepted,
                       d=result.duplicates + result.duplicate_content + result.conflicts,
                       r=len(result.rejected)))
         for uid, code in result.rejected:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from fieldkit.i18n import LANGUAGES, normalise_language
-from fieldkit.station.app import _t, current_record, page_lang, render_error, state
+from fieldkit.station.app import _, current_record, page_lang, render_error, state
 
 bp = Blueprint("home", __name__)
 
@@ -101,7 +101,7 @@ def start() -> Any:
     site = request.form.get("site") or None
     if sites and site not in {o.code for o in sites}:
         return render_template("start.html", forms=forms, chosen=form, sites=sites,
-                               ready=True, error=_t("Choose the site.")), 400
+                               ready=True, error=_("Choose the site.")), 400
     if not sites:
         site = None
     iv = st.start_interview(form, lang=lang, mode=mode, enumerator=rec.enumerator, site=site)

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 
 REPO = Path(__file__).resolve().parents[2]
 PO = REPO / "translations" / "{lang}" / "LC_MESSAGES" / "station.po"
-KEYWORDS = {"_": None, "N_": None, "_t": None, "gettext": None}
+KEYWORDS = {"_": None, "N_": None, "gettext": None}
 
 
 def _catalog(lang: str) -> Any:
