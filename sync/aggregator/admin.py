@@ -150,6 +150,26 @@ def unlock(user_id: int) -> Any:
     return redirect(url_for("admin.users"))
 
 
+# --- audit log --------------------------------------------------------------------------
+AUDIT_PAGE = 200
+
+
+@bp.route("/audit")
+@role_required(*ADMIN)
+def audit_log() -> Any:
+    """Who did what and when: sign-ins, lockouts, approvals, stations, quotas, reviews."""
+    try:
+        before = int(request.args.get("before") or 0)
+    except ValueError:
+        before = 0
+    where, params = ("WHERE id < ?", [before]) if before > 0 else ("", [])
+    rows = [dict(r) for r in get_db().query(
+        f"SELECT id, at, actor, action, detail FROM audit_log {where} ORDER BY id DESC "
+        f"LIMIT {AUDIT_PAGE}", params)]
+    older = rows[-1]["id"] if len(rows) == AUDIT_PAGE else None
+    return render_template("admin/audit.html", rows=rows, older=older)
+
+
 # --- quotas -----------------------------------------------------------------------------
 def _parse_cell(text: str) -> str | None:
     """``site=pune; gender=female`` (any order, spaces allowed) -> canonical cell key."""

@@ -225,3 +225,14 @@ def test_bad_quota_targets_change_nothing(client_as: Any, db: Any, versions: lis
     response = admin.post("/admin/quotas", data=data)
     assert response.status_code == 400
     assert db.execute("SELECT COUNT(*) FROM quota_cells").fetchone()[0] == 0
+
+
+def test_audit_log_shows_who_did_what(client_as: Any, db: Any, versions: list[Any]) -> None:
+    admin = client_as("admin")
+    _approve(admin, versions[0].hash)
+    html = admin.get("/admin/audit").get_data(as_text=True)
+    actions = re.findall(r'<li data-action="([\w.]+)">', html)
+    assert actions[0] == "form.approve"              # newest first
+    assert "login" in actions and "form.register" in actions
+    first = html.split('<li data-action="form.approve">', 1)[1].split("</li>", 1)[0]
+    assert "<b>admin</b>" in first and versions[0].hash in first

@@ -22,7 +22,8 @@ from browser_support import (CHROMIUM, CHROMIUM_ARGS, SHOTS_DIR, LiveServer,  # 
 pytestmark = pytest.mark.browser
 
 PAGES = ["/supervisor/", "/supervisor/outcomes", "/supervisor/stations", "/supervisor/speed",
-         "/supervisor/reviews", "/supervisor/reviews/1", "/irb/", "/admin/", "/admin/stations"]
+         "/supervisor/reviews", "/supervisor/reviews/1", "/irb/", "/admin/", "/admin/stations",
+         "/admin/quotas", "/admin/users", "/admin/audit"]
 
 
 @pytest.fixture(scope="module")
