@@ -38,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
 
 # Endpoints reachable without a session. Everything else needs a signed-in, unlocked one.
 PUBLIC_ENDPOINTS = frozenset({
-    "auth.signin", "auth.set_pin", "auth.neutral", "auth.quick_exit",
+    "auth.signin", "auth.set_pin", "auth.setup", "auth.neutral", "auth.quick_exit",
     "selfadmin.open", "static", "fonts",
 })
 # Endpoints a locked session may still reach.

@@ -66,7 +66,8 @@ def signin() -> Any:
     lang = normalise_language(request.values.get("lang"))
     g.lang = lang
     if request.method != "POST":
-        return render_template("signin.html", error=None, code="", lang=lang)
+        return render_template("signin.html", error=None, code="", lang=lang,
+                               setup_allowed=_setup_allowed())
     code = (request.form.get("code") or "").strip()
     pin = request.form.get("pin") or ""
     st = state()
@@ -166,3 +167,38 @@ def quick_exit() -> Any:
     """Quick exit without JavaScript: lock, then the neutral page (303: Back won't repost)."""
     _lock_everything()
     return redirect(url_for("auth.neutral"), code=303)
+
+
+def _setup_allowed() -> bool:
+    """First run only, and only from the laptop itself (not from a phone on the hotspot)."""
+    st = state()
+    return (not st.store.get("credential") and st.study is None and not st.training
+            and request.remote_addr in ("127.0.0.1", "::1"))
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup() -> Any:
+    """Enroll a new station by pasting the enrollment code (the admin's QR code text)."""
+    from fieldkit.errors import FieldkitError
+
+    lang = normalise_language(request.values.get("lang"))
+    g.lang = lang
+    if not _setup_allowed():
+        return redirect(url_for("auth.signin"))
+    if request.method != "POST":
+        return render_template("setup.html", error=None, lang=lang)
+    from aggregator.client import SyncClient, parse_enrollment_code
+
+    from fieldkit.station.syncing import apply_enrollment
+
+    st = state()
+    try:
+        url, token = parse_enrollment_code(request.form.get("code") or "")
+        reply = SyncClient.enroll(url, token, lang=lang)
+        apply_enrollment(st, url, reply)
+    except FieldkitError as exc:
+        return render_template("setup.html", error=exc.message(lang), lang=lang), 400
+    except OSError:
+        return render_template("setup.html", error=_("The aggregator could not be reached."),
+                               lang=lang), 502
+    return redirect(url_for("auth.signin", lang=lang), code=303)

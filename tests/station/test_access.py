@@ -10,11 +10,12 @@ import pytest
 
 from station_support import FORMS_DIR
 
-# Reachable without a session, each for a reason: signing in; the neutral page and the
-# quick exit (they only lock); the respondent's one-time link (its token is the key);
-# static assets and the font (no data).
-PUBLIC = {"auth.signin", "auth.set_pin", "auth.neutral", "auth.quick_exit", "selfadmin.open",
-          "static", "fonts"}
+# Reachable without a session, each for a reason: signing in (and first-run setup, only
+# from the laptop itself and only before enrollment: see test_enroll_sync); the neutral
+# page and the quick exit (they only lock); the respondent's one-time link (its token is
+# the key); static assets and the font (no data).
+PUBLIC = {"auth.signin", "auth.set_pin", "auth.setup", "auth.neutral", "auth.quick_exit",
+          "selfadmin.open", "static", "fonts"}
 
 
 def _rules() -> list[tuple[str, str, str]]:

@@ -109,3 +109,37 @@ def test_revoked_station_starts_no_interview(signed_in: Any) -> None:
     r = c.post("/start", {"form": "st_all", "site": "pune", "language": "en",
                           "mode": "laptop"})
     assert r.status_code == 403 and list(c.state.interviews) == []
+
+
+def test_setup_page_enrolls_a_new_station_from_the_laptop_only(tmp_path: Path,
+                                                                aggregator: Any) -> None:
+    from aggregator.stations import enrollment_code
+
+    from fieldkit.station.app import create_app
+
+    url, token, form = aggregator
+    app = create_app({"STATION_DIR": str(tmp_path / "fresh"), "FORMS_DIR": str(FORMS_DIR),
+                      "SECRET_KEY": "s"})
+    try:
+        phone = app.test_client()
+        r = phone.get("/setup", environ_base={"REMOTE_ADDR": "10.42.0.7"})
+        assert r.status_code == 302 and r.headers["Location"].endswith("/signin")
+        c = StationClient(app)
+        page = c.get("/signin").get_data(as_text=True)
+        assert 'data-testid="setup"' in page
+        c.get("/setup")
+        r = c.post("/setup", {"code": "not a code"})
+        assert r.status_code == 400 and 'data-testid="setup-error"' in r.get_data(as_text=True)
+        r = c.post("/setup", {"code": enrollment_code(url, token)})
+        assert r.status_code == 303
+        st = c.state
+        assert st.station_code == "ST09" and st.study is not None
+        assert form.hash in st.approved_hashes()
+        # enrolled: the setup page is gone
+        assert c.get("/setup").status_code == 302
+        assert 'data-testid="setup"' not in c.get("/signin").get_data(as_text=True)
+        c.signin("E01", "1470")
+        iid = c.start()
+        assert c.state.interviews.get(iid).station == "ST09"
+    finally:
+        app.extensions["fieldkit_station"].db.close()
