@@ -168,6 +168,8 @@ def question(iid: str, qid: str) -> Any:
     iv = _load(iid)
     st = state()
     with iv.lock:
+        if (request.method != "POST" and iv.stage == "review" and qid in iv.history):
+            iv.goto(qid)                     # the browser's Back from the finish page
         if iv.stage not in ("eligibility", "questions") or iv.quota_pending:
             return redirect(where(iv))
         if request.method != "POST":

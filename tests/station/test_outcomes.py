@@ -250,3 +250,16 @@ def test_redaction_review_in_the_interview_language(signed_in: Any) -> None:
     page = c.get(f"/i/{iid}/finish").get_data(as_text=True)
     assert "98220" not in page and "[PHONE]" not in page
     assert 'data-testid="redaction-counts"' in page
+
+
+def test_browser_back_from_the_finish_page_reopens_the_last_question(signed_in: Any) -> None:
+    c = signed_in
+    iid = c.start()
+    c.consent(iid)
+    c.run_full(iid)
+    assert c.where(iid) == f"/i/{iid}/finish"
+    r = c.get(f"/i/{iid}/q/notes")
+    assert r.status_code == 200 and 'data-qid="notes"' in r.get_data(as_text=True)
+    assert c.current_qid(iid) == "notes"
+    r = c.get(f"/i/{iid}/q/prevalence")          # further back in the history
+    assert r.status_code == 200 and c.current_qid(iid) == "prevalence"
