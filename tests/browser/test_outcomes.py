@@ -130,7 +130,14 @@ def test_skip_logic_hides_the_follow_up(make_station, page) -> None:
     answer(page, "prevalence", "not_at_all")
     answer(page, "registration", "not_sure")
     on_question(page, "reasons")                     # "places" is not relevant: not shown
-    answer(page, "reasons", ["staff"])
+    # Tap to order, then tap the first again to take it out: the rest moves up.
+    page.locator("[data-testid=item-evidence] .item").click()
+    page.locator("[data-testid=item-staff] .item").click()
+    assert tid(page, "rank-staff").input_value() == "2"
+    page.locator("[data-testid=item-evidence] .item").click()
+    assert tid(page, "rank-evidence").input_value() == ""
+    assert tid(page, "rank-staff").input_value() == "1"
+    answer(page, "reasons", [])
     answer(page, "comment", "none")
     tid(page, "finish").click()
     tid(page, "done").wait_for()
