@@ -120,8 +120,11 @@ def open(token: str) -> Any:  # noqa: A001 - the route's name
         return render_template("selfadmin_open.html", iv=iv, token=token)
     with st.db_lock:
         iid = st.store.use_link(token)
-    if iid is None or st.interviews.get(iid) is None:
+    iv = st.interviews.get(iid) if iid else None
+    if iv is None:
         return render_error("station.link_invalid", 410)
+    with iv.lock:
+        st.start_journal(iv)
     old = session.get("sid")
     if old:
         existing = st.sessions.get(old)

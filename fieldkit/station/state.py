@@ -164,10 +164,8 @@ class StationState:
         """Journals left by a crash become sealed ``interrupted`` submissions."""
         if self.study is None or not any(self.journal_dir.iterdir()):
             return []
-        try:
-            from fieldkit.journal import recover_journals
-        except ImportError:      # the journal module is not there yet
-            return []
+        from fieldkit.journal import recover_journals
+
         with self.db_lock:
             return list(recover_journals(self.journal_dir, self.outbox, self.study))
 
@@ -179,14 +177,18 @@ class StationState:
         iv = Interview(form, lang=lang, mode=mode, enumerator=enumerator,
                        station=self.station_code, site=site, training=self.training,
                        prefill=prefill)
-        try:
-            from fieldkit.journal import Journal
-        except ImportError:
-            Journal = None  # noqa: N806 - the journal module has not landed yet
-        if Journal is not None:
+        if mode == "laptop":
+            # On a phone the approach begins when the link is opened: a QR code shown and
+            # never scanned leaves no record (see selfadmin.open).
+            self.start_journal(iv)
+        return self.interviews.add(iv)
+
+    def start_journal(self, iv: Interview) -> None:
+        from fieldkit.journal import Journal
+
+        if iv.journal is None:
             iv.attach_journal(Journal.start(self.journal_dir, iv.pre_header(self.study.key_id),
                                             self.study))
-        return self.interviews.add(iv)
 
     def seal(self, iv: Interview) -> Any:
         with self.db_lock:

@@ -24,11 +24,14 @@ def test_self_administered_link_works_once(make_app: Any, study_key: Any) -> Non
     iid = enum.start(mode="self", language="hi")
     link = _link(enum, iid)
     assert link.startswith("/s/")
+    journals = enum.state.journal_dir
+    assert list(journals.iterdir()) == []          # a QR code never scanned leaves nothing
     phone = StationClient(app)
     page = phone.get(link).get_data(as_text=True)
     assert 'data-testid="open-begin"' in page
     r = phone.post(link)
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/i/{iid}/consent")
+    assert len(list(journals.iterdir())) == 1
     consent = phone.get(f"/i/{iid}/consent").get_data(as_text=True)
     assert "यह अध्ययन शोध के लिए है।" in consent and "consent-verbal" not in consent
     # the link is spent: a second phone (or the same link again) is refused
