@@ -65,8 +65,9 @@ def test_full_interview_in_each_language(make_station, page, lang: str, shots: P
         if qid == "comment":
             value = COMMENT[lang]
         on_question(page, qid)
-        if lang == "mr" and qid == "prevalence":
-            page.screenshot(path=str(shots / "question-mr-prevalence.png"), full_page=True)
+        if lang != "en" and qid == "prevalence":
+            page.screenshot(path=str(shots / f"question-{lang}-prevalence.png"),
+                            full_page=True)
             assert_shipped_devanagari(page, "[data-testid=label]")
         if lang == "mr" and qid == "reasons":
             page.screenshot(path=str(shots / "question-mr-ranking.png"), full_page=True)
