@@ -44,7 +44,7 @@ class OfflineStation:
         self.station_dir = Path(station_dir)
         self.db = open_station_db(self.station_dir)
         self.db_lock = threading.RLock()
-        self.store = StationStore(self.db)
+        self.store = StationStore(self.db, self.db_lock)
         self.outbox = Outbox(self.db)
         self.training = False
 

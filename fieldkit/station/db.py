@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -46,13 +47,29 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class StationStore:
-    """Small typed wrapper over the station tables (one per app)."""
+def _locked(method: Any) -> Any:
+    def wrapper(self: "StationStore", *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            return method(self, *args, **kwargs)
+    wrapper.__name__ = method.__name__
+    wrapper.__doc__ = method.__doc__
+    return wrapper
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+
+class StationStore:
+    """Small typed wrapper over the station tables (one per app).
+
+    The web app's threads share one SQLite connection; every method holds ``lock`` (an
+    RLock the app also uses around outbox calls) so that two transactions never
+    interleave on it.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, lock: Any = None) -> None:
         self.db = db
+        self.lock = lock if lock is not None else threading.RLock()
 
     # --- enumerators ---------------------------------------------------------------
+    @_locked
     def add_enumerator(self, code: str) -> bool:
         """Add a code (no PIN yet). Returns False if it already exists."""
         with self.db.conn:
@@ -61,6 +78,7 @@ class StationStore:
                 [code, time.time()])
         return cur.rowcount == 1
 
+    @_locked
     def enumerator(self, code: str) -> dict[str, Any] | None:
         row = self.db.execute(
             "SELECT code, pin_hash, failures, locked_until FROM enumerators WHERE code = ?",
@@ -69,15 +87,18 @@ class StationStore:
             return None
         return {"code": row[0], "pin_hash": row[1], "failures": row[2], "locked_until": row[3]}
 
+    @_locked
     def enumerator_codes(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT code FROM enumerators ORDER BY code")]
 
+    @_locked
     def set_pin_hash(self, code: str, pin_hash: str) -> None:
         with self.db.conn:
             self.db.execute(
                 "UPDATE enumerators SET pin_hash = ?, failures = 0, locked_until = 0"
                 " WHERE code = ? AND pin_hash IS NULL", [pin_hash, code])
 
+    @_locked
     def record_failure(self, code: str, now: float | None = None) -> int:
         """Count a failed PIN; lock the code after MAX_PIN_FAILURES. Returns failures."""
         now = time.time() if now is None else now
@@ -93,16 +114,19 @@ class StationStore:
                             [failures, locked_until, code])
         return failures
 
+    @_locked
     def record_success(self, code: str) -> None:
         with self.db.conn:
             self.db.execute("UPDATE enumerators SET failures = 0, locked_until = 0 WHERE code = ?",
                             [code])
 
     # --- config kv -----------------------------------------------------------------
+    @_locked
     def get(self, key: str, default: Any = None) -> Any:
         row = self.db.execute("SELECT value FROM config WHERE key = ?", [key]).fetchone()
         return default if row is None else json.loads(row[0])
 
+    @_locked
     def set(self, **values: Any) -> None:
         with self.db.conn:
             self.db.execute("BEGIN IMMEDIATE")
@@ -111,12 +135,14 @@ class StationStore:
                                 [key, json.dumps(value, sort_keys=True)])
 
     # --- one-time self-administration links ---------------------------------------
+    @_locked
     def add_link(self, token: str, interview_id: str, ttl_seconds: float) -> None:
         with self.db.conn:
             self.db.execute(
                 "INSERT INTO selfadmin_links (token_hash, interview_id, expires_at)"
                 " VALUES (?, ?, ?)", [_token_hash(token), interview_id, time.time() + ttl_seconds])
 
+    @_locked
     def peek_link(self, token: str) -> str | None:
         """The interview id of an unused, unexpired link, without using it."""
         row = self.db.execute(
@@ -124,6 +150,7 @@ class StationStore:
             " AND expires_at > ?", [_token_hash(token), time.time()]).fetchone()
         return row[0] if row else None
 
+    @_locked
     def use_link(self, token: str) -> str | None:
         """Mark the link used (atomically: it works once). Returns its interview id."""
         now = time.time()
@@ -138,12 +165,14 @@ class StationStore:
                             [now, _token_hash(token)])
         return row[0]
 
+    @_locked
     def link_used(self, interview_id: str) -> bool:
         row = self.db.execute(
             "SELECT 1 FROM selfadmin_links WHERE interview_id = ? AND used_at IS NOT NULL",
             [interview_id]).fetchone()
         return row is not None
 
+    @_locked
     def drop_links(self, interview_id: str) -> None:
         with self.db.conn:
             self.db.execute("DELETE FROM selfadmin_links WHERE interview_id = ?", [interview_id])

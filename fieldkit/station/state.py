@@ -115,7 +115,7 @@ class StationState:
         self.training = bool(config.get("TRAINING", False))
         self.db = open_station_db(self.station_dir)
         self.db_lock = threading.RLock()
-        self.store = StationStore(self.db)
+        self.store = StationStore(self.db, self.db_lock)
         self.outbox = Outbox(self.db)
         forms_dir = config.get("FORMS_DIR")
         self.forms = dict(load_forms(forms_dir)) if forms_dir else {}

@@ -51,8 +51,17 @@ def run_sync(st: Any, progress: Callable[..., Any] | None = None) -> Any:
     url, credential = st.store.get("aggregator_url"), st.store.get("credential")
     if not url or not credential:
         raise FieldkitError("station.not_enrolled")
+    from fieldkit.db import open_db
+    from fieldkit.outbox import Outbox
+
     client = SyncClient(url, credential)
-    result = client.sync(st.outbox, batch_size=100, progress=progress)
+    # Its own connection: a sync may take minutes on a slow link, and interviews keep
+    # being sealed meanwhile on the app's connection (SQLite locks between the two).
+    db = open_db(st.station_dir / "station.db")
+    try:
+        result = client.sync(Outbox(db), batch_size=100, progress=progress)
+    finally:
+        db.close()
     apply_status(st, getattr(result, "status", None) or {})
     return result
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import re
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
@@ -129,3 +130,39 @@ class StationClient:
     def finish(self, iid: str) -> Any:
         self.get(f"/i/{iid}/finish")
         return self.post(f"/i/{iid}/finish")
+
+
+class Http:
+    """A tiny cookie-keeping HTTP client (no redirects followed)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookie = ""
+        self.token = ""
+
+    def request(self, method: str, path: str, data: dict[str, Any] | None = None
+                ) -> tuple[int, str, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        body = None
+        if data is not None:
+            body = urlencode({"csrf_token": self.token, **data}, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        text = resp.read().decode("utf-8", "replace")
+        for header, value in resp.getheaders():
+            if header.lower() == "set-cookie" and value.startswith("s="):
+                self.cookie = value.split(";", 1)[0]
+        m = re.search(r'name="csrf_token" value="([^"]+)"', text)
+        if m:
+            self.token = m.group(1)
+        location = urlsplit(resp.getheader("Location") or "").path
+        conn.close()
+        return resp.status, text, location
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        return self.request("GET", path)
+
+    def post(self, path: str, data: dict[str, Any]) -> tuple[int, str, str]:
+        return self.request("POST", path, data)

@@ -4,9 +4,7 @@ the middle of an interview; the next start turns the crash journal into a sealed
 
 from __future__ import annotations
 
-import http.client
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -14,12 +12,11 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 import pytest
 
 from fieldkit.crypto import open_sealed
-from station_support import FORMS_DIR
+from station_support import FORMS_DIR, Http
 
 pytestmark = pytest.mark.slow
 
@@ -28,42 +25,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-class Http:
-    """A tiny cookie-keeping HTTP client (no redirects followed)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookie = ""
-        self.token = ""
-
-    def request(self, method: str, path: str, data: dict[str, Any] | None = None
-                ) -> tuple[int, str, str]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        body = None
-        if data is not None:
-            body = urlencode({"csrf_token": self.token, **data}, doseq=True)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn.request(method, path, body=body, headers=headers)
-        resp = conn.getresponse()
-        text = resp.read().decode("utf-8", "replace")
-        for header, value in resp.getheaders():
-            if header.lower() == "set-cookie" and value.startswith("s="):
-                self.cookie = value.split(";", 1)[0]
-        m = re.search(r'name="csrf_token" value="([^"]+)"', text)
-        if m:
-            self.token = m.group(1)
-        location = urlsplit(resp.getheader("Location") or "").path
-        conn.close()
-        return resp.status, text, location
-
-    def get(self, path: str) -> tuple[int, str, str]:
-        return self.request("GET", path)
-
-    def post(self, path: str, data: dict[str, Any]) -> tuple[int, str, str]:
-        return self.request("POST", path, data)
 
 
 def _serve(station_dir: Path, port: int) -> subprocess.Popen[bytes]:
