@@ -22,6 +22,8 @@ from browser_support import (
 
 pytestmark = pytest.mark.browser
 
+STUDY_WORDS = ("survey", "interview", "fieldkit", "study", "सर्वेक्षण", "मुलाखत",
+               "साक्षात्कार", "अभ्यास", "अध्ययन")
 MIN_TARGET = 44      # CSS px: the usual minimum for a finger (Apple HIG 44 pt, WCAG 2.5.5)
 
 _LAYOUT_JS = """
@@ -44,6 +46,8 @@ _LAYOUT_JS = """
   const qx = document.querySelector("[data-testid=quick-exit]");
   const q = qx ? qx.getBoundingClientRect() : null;
   return {
+    title: document.title,
+    icon: (document.querySelector("link[rel~=icon]") || {}).href || null,
     scrollWidth: document.scrollingElement.scrollWidth,
     viewport: window.innerWidth,
     small,
@@ -56,6 +60,12 @@ _LAYOUT_JS = """
 def layout_problems(page: Any, where: str) -> list[str]:
     r = page.evaluate(_LAYOUT_JS, MIN_TARGET)
     out = []
+    # Neutral title and favicon: a glance at the tab strip or the task switcher must not
+    # say what this is.
+    if any(w in r["title"].lower() for w in STUDY_WORDS):
+        out.append(f"{where}: title {r['title']!r}")
+    if r["icon"] not in ("data:,", None):
+        out.append(f"{where}: favicon {r['icon']!r}")
     if r["scrollWidth"] > r["viewport"]:
         out.append(f"{where}: page scrolls sideways ({r['scrollWidth']}px)")
     if r["small"]:
