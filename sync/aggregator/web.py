@@ -28,14 +28,15 @@ pages select clear header columns only.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_datetime
 from flask import (Flask, Response, current_app, g, jsonify, redirect, render_template,
                    request, send_from_directory, session, url_for)
-from babel.dates import format_datetime
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -162,6 +163,11 @@ def init_web(app: Flask) -> None:
     from aggregator.supervision import OUTCOME_LABELS
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES,
                                  OUTCOME_LABELS=OUTCOME_LABELS, **LABELS)
+    # Static files are cached for a day; their URLs carry a content hash, so a new
+    # release's stylesheet is fetched at once.
+    css = Path(app.static_folder or "") / "aggregator.css"
+    app.jinja_env.globals["asset_version"] = (
+        hashlib.sha256(css.read_bytes()).hexdigest()[:10] if css.exists() else "0")
     app.jinja_env.filters["when"] = when
 
     @app.before_request
