@@ -235,3 +235,20 @@ def test_days_are_local_days_in_the_study_time_zone(client_as: Any, db: Any) -> 
     assert f"<title>{ist_today.isoformat()}: 1</title>" in html
     assert f"<title>{yesterday.isoformat()}: 1</title>" in html
     assert "Asia/Kolkata" in html
+
+
+def test_what_people_type_is_shown_as_text(client_as: Any, db: Any) -> None:
+    """A note (or a code sent by a station) never becomes markup on someone's page."""
+    dup_item, _near, _b = _review_setup(db)
+    insert_header(db, enumerator="<img src=x onerror=alert(1)>", site="<b>pune</b>")
+    client = client_as("supervisor")
+    page = client.get(f"/supervisor/reviews/{dup_item}").get_data(as_text=True)
+    client.post(f"/supervisor/reviews/{dup_item}",
+                data={"decision": "distinct", "note": "<script>alert(1)</script>",
+                      "csrf_token": csrf_from(page)})
+    page = client.get(f"/supervisor/reviews/{dup_item}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    outcomes = client.get("/supervisor/outcomes").get_data(as_text=True)
+    assert "<img src=x" not in outcomes and "<b>pune</b>" not in outcomes
+    assert "&lt;img src=x onerror=alert(1)&gt;" in outcomes
