@@ -37,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 FORMS_DIR = REPO / "tests" / "browser" / "forms"
+REAL_FORMS = REPO / "forms"
 TARGET_P95_MS = 5.0
 TARGET_PAGE_BYTES = 8 * 1024
 TARGET_FIRST_VISIT = 80 * 1024
@@ -210,20 +211,29 @@ class StationDriver:
     def where(self) -> str:
         return path_of(self.client.get(f"/i/{self.iid}").headers["Location"])
 
-    def begin(self, lang: str) -> None:
+    def begin(self, lang: str, form_id: str | None = None) -> None:
+        form_id = form_id or self.form_id
+        form = self.state.forms[form_id]
+        site = None
+        if any(q.id == "site" for q in form.all_questions):
+            site = form.question("site").options[0].code
         self.get("/signin")
         r = self.post("/signin", {"code": "E01", "pin": "2468"})
         if b'name="pin2"' in r.data:
             self.get("/signin")
             r = self.post("/signin/pin", {"code": "E01", "pin": "2468", "pin2": "2468"})
         assert r.status_code == 302, f"sign-in failed: {r.status_code}"
-        self.get(f"/start?form={self.form_id}")
-        r = self.post("/start", {"form": self.form_id, "language": lang, "mode": "laptop",
-                                 "site": "pune"})
+        self.get(f"/start?form={form_id}")
+        data = {"form": form_id, "language": lang, "mode": "laptop"}
+        if site:
+            data["site"] = site
+        r = self.post("/start", data)
         assert r.status_code == 303, f"start failed: {r.status_code}"
         self.iid = path_of(r.headers["Location"]).split("/")[2]
         self.get(f"/i/{self.iid}/consent")
-        r = self.post(f"/i/{self.iid}/consent", {"action": "agree", "consent_mode": "verbal"})
+        modes = form.consent.modes
+        r = self.post(f"/i/{self.iid}/consent", {"action": "agree",
+                                                 "consent_mode": modes[0]})
         assert r.status_code in (302, 303), f"consent failed: {r.status_code}"
 
     def _answer_data(self, html: str, qtype: str) -> dict[str, Any]:
@@ -283,6 +293,44 @@ class StationDriver:
             r = self.post(loc, {"action": "next", **data})
             assert r.status_code in (302, 303), f"{loc}: answer refused ({r.status_code})"
         return pages, get_ms
+
+    def skip_through(self, form_id: str, lang: str) -> list[tuple[str, bytes]]:
+        """Every question page of ``form_id`` (screening answered to be eligible, every
+        other question skipped)."""
+        import itertools
+
+        form = self.state.forms[form_id]
+        screening: dict[str, str] = {}
+        if form.eligibility is not None:
+            qs = form.eligibility.questions
+            for combo in itertools.product(*[[o.code for o in q.options] for q in qs]):
+                answers = dict(zip([q.id for q in qs], combo))
+                if (form.eligibility.eligible_if is None
+                        or form.eligibility.eligible_if.evaluate(answers)):
+                    screening = answers
+                    break
+        self.begin(lang, form_id)
+        pages: list[tuple[str, bytes]] = []
+        for _ in range(500):
+            loc = self.where()
+            if "/quota" in loc:
+                self.get(loc)
+                self.post(loc, {"reason": "other"})
+                continue
+            if "/q/" not in loc:
+                break
+            r = self.get(loc)
+            pages.append(("http://localhost" + loc, r.get_data()))
+            qid = loc.rsplit("/", 1)[1]
+            if qid in screening:
+                data = {"action": "next", "answer": screening[qid]}
+            elif b'data-qtype="note"' in r.get_data():
+                data = {"action": "next"}
+            else:
+                data = {"action": "skip"}
+            r = self.post(loc, data)
+            assert r.status_code in (302, 303), f"{loc}: HTTP {r.status_code}"
+        return pages
 
     def first_question_page(self, lang: str) -> tuple[str, bytes]:
         """A fresh interview in ``lang``: its first question page."""
@@ -405,6 +453,20 @@ def main() -> int:
         print(f"  first visit, English question page, as served: {sum(x[2] for x in fv_en):,} "
               f"bytes; Devanagari font fetched: "
               f"{'yes (the language bar names हिन्दी and मराठी in Devanagari)' if font_fetched else 'no (unicode-range)'}")
+        if REAL_FORMS.is_dir() and any(REAL_FORMS.glob("*.yaml")):
+            real = StationDriver(Path(tmp) / "real", REAL_FORMS)
+            print(f"  the study's forms ({REAL_FORMS.relative_to(REPO)}/), every question page"
+                  " in Marathi, as served:")
+            for fid in sorted(real.state.forms):
+                rp = real.skip_through(fid, "mr")
+                if not rp:
+                    continue
+                big = max(rp, key=lambda p: len(p[1]))
+                served = served_len(big[1])
+                print(f"      {fid:<22} {len(rp):>3} pages, median "
+                      f"{int(statistics.median(len(h) for _, h in rp)):>5,}, worst {served:>6,}"
+                      f" ({big[0].rsplit('/', 1)[-1]})   target <= {TARGET_PAGE_BYTES:,}: "
+                      f"{verdict(served <= TARGET_PAGE_BYTES)}")
         print(f"  the station gzips HTML pages: {'yes' if html_gzipped else 'no'}; "
               "'gzip' figures are gzip -6 of the bodies, woff2 counted as is")
     return 0
