@@ -240,7 +240,7 @@ def test_days_are_local_days_in_the_study_time_zone(client_as: Any, db: Any) -> 
 def test_what_people_type_is_shown_as_text(client_as: Any, db: Any) -> None:
     """A note (or a code sent by a station) never becomes markup on someone's page."""
     dup_item, _near, _b = _review_setup(db)
-    insert_header(db, enumerator="<img src=x onerror=alert(1)>", site="<b>pune</b>")
+    insert_header(db, enumerator="<img src=x onerror=alert(1)>", site="<b>pune</b>", quota={})
     client = client_as("supervisor")
     page = client.get(f"/supervisor/reviews/{dup_item}").get_data(as_text=True)
     client.post(f"/supervisor/reviews/{dup_item}",
