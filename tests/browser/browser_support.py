@@ -120,6 +120,64 @@ def assert_shipped_devanagari(page: Any, selector: str) -> dict[str, Any]:
     return r
 
 
+# --- phone layout ---------------------------------------------------------------------------
+
+STUDY_WORDS = ("survey", "interview", "fieldkit", "study", "सर्वेक्षण", "मुलाखत",
+               "साक्षात्कार", "अभ्यास", "अध्ययन")
+MIN_TARGET = 44      # CSS px: the usual minimum for a finger (Apple HIG 44 pt, WCAG 2.5.5)
+
+_LAYOUT_JS = """
+(minTarget) => {
+  const visible = (el) => {
+    const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none";
+  };
+  const small = [];
+  const sel = "button, a.btn, .opt, select, textarea, input[type=text], input[type=password]," +
+              " input:not([type]), input[type=number]";
+  for (const el of document.querySelectorAll(sel)) {
+    if (!visible(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.height < minTarget - 0.5) {
+      small.push(`${el.tagName.toLowerCase()}[${el.dataset.testid || el.name || el.className}]` +
+                 ` ${Math.round(r.width)}x${Math.round(r.height)}`);
+    }
+  }
+  const qx = document.querySelector("[data-testid=quick-exit]");
+  const q = qx ? qx.getBoundingClientRect() : null;
+  return {
+    title: document.title,
+    icon: (document.querySelector("link[rel~=icon]") || {}).href || null,
+    scrollWidth: document.scrollingElement.scrollWidth,
+    viewport: window.innerWidth,
+    small,
+    quickExit: q ? {top: q.top, bottom: q.bottom, left: q.left, right: q.right} : null,
+  };
+}
+"""
+
+
+def layout_problems(page: Any, where: str) -> list[str]:
+    r = page.evaluate(_LAYOUT_JS, MIN_TARGET)
+    out = []
+    # Neutral title and favicon: a glance at the tab strip or the task switcher must not
+    # say what this is.
+    if any(w in r["title"].lower() for w in STUDY_WORDS):
+        out.append(f"{where}: title {r['title']!r}")
+    if r["icon"] not in ("data:,", None):
+        out.append(f"{where}: favicon {r['icon']!r}")
+    if r["scrollWidth"] > r["viewport"]:
+        out.append(f"{where}: page scrolls sideways ({r['scrollWidth']}px)")
+    if r["small"]:
+        out.append(f"{where}: too small to tap: {', '.join(r['small'])}")
+    q = r["quickExit"]
+    if q is None:
+        out.append(f"{where}: no quick exit button")
+    elif not (q["top"] >= 0 and q["bottom"] <= 740 and q["right"] <= 360):
+        out.append(f"{where}: quick exit off screen {q}")
+    return out
+
+
 # --- the station under test ---------------------------------------------------------------
 
 ENUMERATOR = "E01"

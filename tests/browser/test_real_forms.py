@@ -2,7 +2,8 @@
 
 general_population is self-administered in the study: it is walked here, in Marathi, on a
 respondent's phone opened through the one-time link, checking every page: nothing
-scrolls sideways, and each question is drawn with the shipped Devanagari font.
+scrolls sideways, every control is big enough to tap, the quick exit is on screen, and
+the questions are drawn with the shipped Devanagari font.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from typing import Any
 
 import pytest
 
-from browser_support import REPO, devanagari_rendering, sign_in, start_interview, tid
+from browser_support import (
+    REPO,
+    devanagari_rendering,
+    layout_problems,
+    sign_in,
+    start_interview,
+    tid,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -68,9 +76,7 @@ def test_general_population_on_a_respondents_phone_in_marathi(make_station, new_
         qid, qtype = q.get_attribute("data-qid"), q.get_attribute("data-qtype")
         assert qid not in seen, f"{qid} shown twice"
         seen.append(qid)
-        width = phone.evaluate("document.scrollingElement.scrollWidth")
-        if width > 360:
-            problems.append(f"{qid}: scrolls sideways ({width}px)")
+        problems += layout_problems(phone, qid)
         if len(seen) % 4 == 1:                        # every 4th page: DevTools is slow
             fonts = devanagari_rendering(phone, "[data-testid=label]")["fonts"]
             if not any(f["isCustomFont"] for f in fonts):
