@@ -133,6 +133,8 @@ def serve(station_dir: Path, forms_dir: str, host: str, port: int, training: boo
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", None)      # URLs hold opaque ids only, but keep no log
             self.cfg.set("timeout", 120)
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)   # nothing outside --dir
 
         def load(self) -> Any:
             return app
