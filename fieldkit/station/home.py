@@ -52,12 +52,28 @@ def _quota_rows(st: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def _training_outcomes(st: Any) -> dict[str, int]:
+    """Today's outcomes of training interviews (the outbox's stats count real ones only)."""
+    from datetime import datetime
+
+    today = datetime.now().astimezone().date()
+    counts: dict[str, int] = {}
+    for item in st.outbox.items(include_training=True):
+        h = item.header
+        ended = datetime.fromisoformat(h["ended_at"].replace("Z", "+00:00")).astimezone()
+        if h.get("training") and ended.date() == today:
+            counts[h["outcome"]] = counts.get(h["outcome"], 0) + 1
+    return counts
+
+
 @bp.route("/")
 def index() -> Any:
     st = state()
     rec = current_record()
     with st.db_lock:
         stats = st.outbox.stats()
+        if st.training:
+            stats = {**stats, "outcomes": _training_outcomes(st)}
         last_sync = st.store.get("last_sync_at")
         enrolled = bool(st.store.get("credential"))
         sync_error = st.store.get("last_sync_error")

@@ -153,6 +153,8 @@ def test_training_mode_is_marked_and_never_syncs(make_app: Any) -> None:
     [item] = list(c.state.outbox.items(include_training=True))
     assert item.header["training"] is True
     assert c.state.outbox.pending() == []
+    home = c.get("/").get_data(as_text=True)
+    assert 'data-testid="outcome-completed">1<' in home     # practice counts are shown
 
 
 def test_training_station_without_a_study_seals_to_a_throwaway_key(tmp_path: Any) -> None:
