@@ -85,6 +85,29 @@ def _actor() -> str:
     return str(user["username"])
 
 
+@bp.route("/stations/<code>/token", methods=["POST"])
+@role_required(*ADMIN)
+def new_token(code: str) -> Any:
+    """A fresh one-time enrollment code for an existing station (a replaced laptop);
+    the station's old credential stops working once the new laptop enrolls."""
+    from aggregator import stations as station_service
+    from aggregator.dashboard import station_rows
+
+    if not any(s["code"] == code for s in station_rows()):
+        abort(404)
+    try:
+        token = station_service.issue_token(get_db(), code, actor=_actor())
+    except FieldkitError as exc:    # revoked
+        return render_template("admin/stations.html",
+                               stations=supervision.freshness(station_rows()), enrolled=None,
+                               error=exc.message(g.lang), form_values={}), 400
+    payload = station_service.enrollment_code(
+        current_app.config.get("PUBLIC_URL") or request.host_url, token)
+    enrolled = {"code": code, "token": token, "payload": payload, "qr": qr_svg(payload)}
+    return render_template("admin/stations.html", stations=supervision.freshness(station_rows()),
+                           enrolled=enrolled, error=None, form_values={})
+
+
 @bp.route("/stations/<code>/revoke", methods=["POST"])
 @role_required(*ADMIN)
 def revoke(code: str) -> Any:

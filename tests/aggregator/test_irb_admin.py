@@ -236,3 +236,32 @@ def test_audit_log_shows_who_did_what(client_as: Any, db: Any, versions: list[An
     assert "login" in actions and "form.register" in actions
     first = html.split('<li data-action="form.approve">', 1)[1].split("</li>", 1)[0]
     assert "<b>admin</b>" in first and versions[0].hash in first
+
+
+def test_new_enrollment_code_for_a_replaced_laptop(app: Any, client_as: Any, db: Any) -> None:
+    from aggregator import stations as station_service
+
+    _study(db)
+    first = station_service.create_station(db, "pune-2", enumerators=["E05"])
+    old = app.test_client().post("/api/v1/enroll", json={"protocol": 1, "token": first})
+    old_credential = old.get_json()["credential"]
+    admin = client_as("admin")
+    page = admin.get("/admin/stations").get_data(as_text=True)
+    response = admin.post("/admin/stations/pune-2/token", data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<svg class="qr"' in html
+    token = json.loads(re.search(r'<textarea id="payload"[^>]*>([^<]+)</textarea>', html)
+                       .group(1).replace("&#34;", '"').replace("&quot;", '"'))["token"]
+    new = app.test_client().post("/api/v1/enroll", json={"protocol": 1, "token": token})
+    assert new.status_code == 200
+    # the old laptop's credential no longer syncs
+    stale = app.test_client().post("/api/v1/sync", json={"protocol": 1, "items": []},
+                                   headers={"Authorization": f"Bearer {old_credential}"})
+    assert stale.status_code == 401
+    # a revoked station gets no new code
+    station_service.revoke_station(db, "pune-2")
+    refused = admin.post("/admin/stations/pune-2/token", data={"csrf_token": csrf_from(page)})
+    assert refused.status_code == 400
+    assert admin.post("/admin/stations/nope/token",
+                      data={"csrf_token": csrf_from(page)}).status_code == 404
