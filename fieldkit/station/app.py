@@ -136,9 +136,19 @@ def _install_i18n(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext)
+    import hashlib
+
+    static_dir = Path(app.static_folder or "")
+    versions = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:10]
+                for p in static_dir.glob("*") if p.is_file()}
+
+    def asset(name: str) -> str:
+        """A static URL that changes with the file, so phones may cache it for long."""
+        return url_for("static", filename=name, v=versions.get(name, "0"))
+
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES, fmt=fmt, page_lang=page_lang,
-        tx=lambda text: fmt.text(text, page_lang()),
+        tx=lambda text: fmt.text(text, page_lang()), asset=asset,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -218,7 +228,11 @@ def _gzip_static(response: Any) -> None:
 
 def _headers(response: Any) -> Any:
     if request.endpoint in ("static", "fonts") and response.status_code == 200:
-        response.headers["Cache-Control"] = "public, max-age=86400"
+        # versioned URLs (?v=<content hash>) never change; the font is fixed by name
+        response.headers["Cache-Control"] = ("public, max-age=2592000, immutable"
+                                             if request.args.get("v") or
+                                             request.endpoint == "fonts"
+                                             else "public, max-age=86400")
         if request.endpoint == "static" and request.method == "GET":
             _gzip_static(response)
     else:
