@@ -108,12 +108,19 @@ def new_token(code: str) -> Any:
                            enrolled=enrolled, error=None, form_values={})
 
 
-@bp.route("/stations/<code>/revoke", methods=["POST"])
+@bp.route("/stations/<code>/revoke", methods=["GET", "POST"])
 @role_required(*ADMIN)
 def revoke(code: str) -> Any:
+    """Revoke a station, after a confirmation page (a mis-tap must not stop a station)."""
     from aggregator import stations as station_service
+    from aggregator.dashboard import station_rows
 
-    station_service.revoke_station(get_db(), code, actor=_actor())  # 404 if unknown
+    station = next((s for s in supervision.freshness(station_rows()) if s.code == code), None)
+    if station is None:
+        abort(404)
+    if request.method == "GET":
+        return render_template("admin/revoke.html", station=station)
+    station_service.revoke_station(get_db(), code, actor=_actor())
     return redirect(url_for("admin.stations"))
 
 

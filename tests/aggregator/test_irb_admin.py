@@ -177,7 +177,11 @@ def test_revoke_a_station(client_as: Any, db: Any) -> None:
 
     station_service.create_station(db, "thane-1")
     admin = client_as("admin")
-    page = admin.get("/admin/stations").get_data(as_text=True)
+    listing = admin.get("/admin/stations").get_data(as_text=True)
+    assert 'href="/admin/stations/thane-1/revoke"' in listing     # a link, not a button
+    page = admin.get("/admin/stations/thane-1/revoke").get_data(as_text=True)
+    assert "Revoke station thane-1?" in page and "Nothing already received is deleted" in page
+    assert db.execute("SELECT revoked_at FROM stations").fetchone()[0] is None   # not yet
     assert admin.post("/admin/stations/thane-1/revoke",
                       data={"csrf_token": csrf_from(page)}).status_code == 302
     assert db.execute("SELECT revoked_at FROM stations WHERE code = 'thane-1'").fetchone()[0]

@@ -98,6 +98,7 @@ def _real_urls(app: Any, db: Any) -> list[str]:
 
     reviews = [r[0] for r in db.execute("SELECT id FROM review_items").fetchall()]
     hashes = [r[0] for r in db.execute("SELECT hash FROM form_versions").fetchall()]
+    codes = [r[0] for r in db.execute("SELECT code FROM stations").fetchall()]
     urls = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
@@ -111,6 +112,8 @@ def _real_urls(app: Any, db: Any) -> list[str]:
                 urls += [url_for(rule.endpoint, item_id=i) for i in reviews]
             elif args == {"form_hash"}:
                 urls += [url_for(rule.endpoint, form_hash=h) for h in hashes]
+            elif args == {"code"}:
+                urls += [url_for(rule.endpoint, code=c) for c in codes]
             elif args == {"old_hash", "new_hash"}:
                 urls += [url_for(rule.endpoint, old_hash=h, new_hash=h) for h in hashes]
             else:

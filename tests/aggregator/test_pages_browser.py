@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = ["/supervisor/", "/supervisor/outcomes", "/supervisor/stations", "/supervisor/speed",
          "/supervisor/reviews", "/supervisor/reviews/1", "/irb/", "/admin/", "/admin/stations",
-         "/admin/quotas", "/admin/users", "/admin/audit"]
+         "/admin/quotas", "/admin/users", "/admin/audit", "/admin/stations/thane-1/revoke"]
 
 
 @pytest.fixture(scope="module")
