@@ -150,6 +150,9 @@ except AttributeError:          # the envelope changed shape: always use the sch
     _FAST_ON = False
 
 
+_INT_ONLY = {int}        # exact type: a JSON true/false is a bool, which the schema refuses
+
+
 def _utc_ok(value: Any) -> bool:
     if type(value) is not str or not _P_UTC(value):
         return False
@@ -188,7 +191,7 @@ def _fast_header_ok(h: Any) -> bool:
             and (h["fingerprint"] is None
                  or (type(h["fingerprint"]) is s and _P_HEX64(h["fingerprint"])))
             and (sketch is None or (type(sketch) is list and len(sketch) == _SKETCH_LEN
-                                    and all(type(x) is int for x in sketch)))
+                                    and set(map(type, sketch)) == _INT_ONLY))
             and type(h["over_quota"]) is bool and type(h["training"]) is bool
             and type(h["payload"]) is s and h["payload"] in _PAYLOADS)
     except (TypeError, ValueError):
