@@ -221,3 +221,29 @@ def test_usb_and_network_double_delivery_counts_once(
     done = import_(forged)
     assert done.returncode != 0 and "not signed by station st1" in done.stderr
     assert_counted_once(db_path, completes=160, stored=170)
+
+
+def test_the_same_batch_sent_concurrently_to_two_workers_counts_once(
+        study: Study, agg_db: tuple[Path, dict[str, str]],
+        aggregator_process: Callable[..., AggregatorProcess]) -> None:
+    from synctools import post_json
+
+    db_path, tokens = agg_db
+    agg = aggregator_process(workers=2)
+    credential = SyncClient.enroll(agg.url, tokens["st1"])["credential"]
+    rng = random.Random(12)
+    body = {"protocol": 1, "items": [make_item(study, station="st1", rng=rng).to_wire()
+                                     for _ in range(100)]}
+    replies: list[Any] = []
+    threads = [threading.Thread(target=lambda: replies.append(
+        post_json(agg.url + "/api/v1/sync", body, credential=credential, gzipped=True)))
+        for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert [status for status, _ in replies] == [200] * 6
+    accepted = sum(reply["summary"]["accepted"] for _, reply in replies)
+    duplicates = sum(reply["summary"]["duplicates"] for _, reply in replies)
+    assert (accepted, duplicates) == (100, 500)
+    assert_counted_once(db_path, completes=100, stored=100)
