@@ -48,7 +48,8 @@ def where(iv: Any) -> str:
         return url_for("interview.question", iid=iv.id, qid=iv.current)
     if iv.stage == "review":
         return url_for("interview.finish", iid=iv.id)
-    return url_for("interview.done")
+    # ended but still held here: sealing did not complete; resume tries again
+    return url_for("interview.resume", iid=iv.id)
 
 
 def _ended(iv: Any) -> Any:
@@ -87,6 +88,9 @@ def _localise_placeholders(text: str, lang: str) -> str:
 @bp.route("/<iid>")
 def resume(iid: str) -> Any:
     iv = _load(iid)
+    with iv.lock:
+        if iv.stage == "ended" and state().interviews.get(iid) is iv:
+            return _ended(iv)            # a seal that failed earlier (e.g. disk full)
     if iv.mode == "self" and current_record().role == "enumerator":
         return redirect(url_for("selfadmin.show", iid=iid))
     return redirect(where(iv))

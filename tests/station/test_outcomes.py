@@ -263,3 +263,30 @@ def test_browser_back_from_the_finish_page_reopens_the_last_question(signed_in: 
     assert c.current_qid(iid) == "notes"
     r = c.get(f"/i/{iid}/q/prevalence")          # further back in the history
     assert r.status_code == 200 and c.current_qid(iid) == "prevalence"
+
+
+def test_a_failed_seal_loses_nothing_and_can_be_retried(signed_in: Any, study_key: Any,
+                                                        monkeypatch: Any) -> None:
+    c = signed_in
+    iid = c.start()
+    c.consent(iid)
+    c.run_full(iid)
+    st = c.state
+    real_seal = st.seal
+
+    def broken(iv: Any) -> Any:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(st, "seal", broken)
+    c.get(f"/i/{iid}/finish")
+    r = c.post(f"/i/{iid}/finish")
+    assert r.status_code == 500 and "Nothing was lost" in r.get_data(as_text=True)
+    assert "Traceback" not in r.get_data(as_text=True)
+    assert st.interviews.get(iid).outcome == "completed"
+    assert list(st.journal_dir.iterdir())                 # the journal still holds it
+    monkeypatch.setattr(st, "seal", real_seal)
+    r = c.get(f"/i/{iid}")
+    assert r.status_code == 303 and r.headers["Location"].endswith("/i/done")
+    [item] = list(st.outbox.items())
+    assert item.header["outcome"] == "completed"
+    assert open_sealed(item, study_key)["answers"]["comment"] == "nothing more"
