@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -24,12 +25,14 @@ sys.path[:0] = [str(ROOT / "tests" / "faults"), str(ROOT / "tests" / "sync")]
 from harness import make_zygote  # noqa: E402
 
 
-def crash(kills: int, seed: int, workdir: Path, zygote: object) -> bool:
+def crash(kills: int, seed: int, workdir: Path, zygote: object,
+          deadline_min: float | None) -> bool:
     from crashloop import run_crash_loop
 
     t0 = time.monotonic()
     result = run_crash_loop(workdir / "crash", kills=kills, seed=seed, zygote=zygote,
-                            log=lambda s: print("  " + s, flush=True))
+                            log=lambda s: print("  " + s, flush=True),
+                            deadline_s=deadline_min * 60 if deadline_min else None)
     print(json.dumps(result, indent=1))
     ok = not result["problems"] and not result["errors"] and result["kills"] >= kills
     print(f"crash loop: {result['kills']} kills ({result['kills_station']} station servers, "
@@ -61,13 +64,16 @@ def main() -> int:
     ap.add_argument("--kills", type=int, default=1000)
     ap.add_argument("--cases", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--deadline-min", type=float, default=None,
+                    help="stop killing after this many minutes (then settle and check)")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))   # still stop the servers
     zygote = make_zygote()
     ok = True
     try:
         with tempfile.TemporaryDirectory(prefix="fk-faults-") as tmp:
             if args.only in (None, "crash"):
-                ok &= crash(args.kills, args.seed, Path(tmp), zygote)
+                ok &= crash(args.kills, args.seed, Path(tmp), zygote, args.deadline_min)
             if args.only in (None, "fuzz"):
                 ok &= fuzz(args.cases, args.seed, Path(tmp), zygote)
     finally:

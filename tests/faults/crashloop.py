@@ -133,148 +133,150 @@ def run_crash_loop(workdir: Path, *, kills: int, seed: int = 7, n_stations: int 
     rng = random.Random(seed)
     fld = prepare_field(workdir, n_stations=n_stations, enumerators=enumerators + 1,
                         zygote=zygote)
-    ledger = Ledger()
-    stop = threading.Event()
-    errors: list[str] = []
-    tags = itertools.count()
-    codes = fld.enumerators
-    crews = [Crew(fld, st, codes[:enumerators], ledger, seed + i, tags, stop, errors)
-             for i, st in enumerate(fld.stations)]
-    controllers = {st.port: Enumerator(st, codes[enumerators], PIN, rng=random.Random(seed))
-                   for st in fld.stations}
-    start_times: deque[float] = deque(maxlen=20)
-    sync_times: deque[float] = deque(maxlen=20)
-    by_kind: dict[str, int] = {k: 0 for k in KINDS}
-    sent = 0
-    sync_messages: dict[str, int] = {}
-    last_report = 0
-    sync_kills = 0
-
-    def restart(server: Any) -> None:
-        t0 = time.monotonic()
-        server.start()
-        if isinstance(server, StationServer):
-            start_times.append(time.monotonic() - t0)
-
-    def kill_station(st: StationServer) -> None:
-        nonlocal sent
-        st.kill9()
-        sent += 1
-        with ledger.lock:
-            ledger.journals_at_kills |= st.journals()
-
-    def kill_aggregator() -> None:
-        nonlocal sent
-        fld.aggregator.kill9()
-        sent += 1
-
-    def controller_sync(st: StationServer, before_send: Callable[[], None] | None) -> str | None:
-        ctl = controllers[st.port]
-        try:
-            if not ctl.session_valid:
-                ctl.signin()
-            t0 = time.monotonic()
-            msg = ctl.sync(before_send)
-            sync_times.append(time.monotonic() - t0)
-            sync_messages[msg] = sync_messages.get(msg, 0) + 1
-            return msg
-        except (StationDown, UnexpectedPage):
-            ctl.signed_in = False
-            return None
-
     try:
-        for crew in crews:
-            crew.start()
-        while sent < kills:
-            if deadline_s is not None and time.monotonic() - t_begin > deadline_s:
-                log(f"deadline reached after {sent} kills")
-                break
-            kind = rng.choices(KINDS, WEIGHTS)[0]
-            i = rng.randrange(len(crews))
-            crew, st = crews[i], fld.stations[i]
-            time.sleep(rng.uniform(0.0, 0.3))        # let interviews move on
-            by_kind[kind] += 1
-            log(f"kill {sent + 1}: {kind} on {st.station_dir.name}")
-            if kind == "finish":
-                if not crew.wait_for_ending(timeout=30):
-                    errors.append("no enumerator reached the end of an interview in 30 s")
+        ledger = Ledger()
+        stop = threading.Event()
+        errors: list[str] = []
+        tags = itertools.count()
+        codes = fld.enumerators
+        crews = [Crew(fld, st, codes[:enumerators], ledger, seed + i, tags, stop, errors)
+                 for i, st in enumerate(fld.stations)]
+        controllers = {st.port: Enumerator(st, codes[enumerators], PIN, rng=random.Random(seed))
+                       for st in fld.stations}
+        start_times: deque[float] = deque(maxlen=20)
+        sync_times: deque[float] = deque(maxlen=20)
+        by_kind: dict[str, int] = {k: 0 for k in KINDS}
+        sent = 0
+        sync_messages: dict[str, int] = {}
+        last_report = 0
+        sync_kills = 0
+    
+        def restart(server: Any) -> None:
+            t0 = time.monotonic()
+            server.start()
+            if isinstance(server, StationServer):
+                start_times.append(time.monotonic() - t0)
+    
+        def kill_station(st: StationServer) -> None:
+            nonlocal sent
+            st.kill9()
+            sent += 1
+            with ledger.lock:
+                ledger.journals_at_kills |= st.journals()
+    
+        def kill_aggregator() -> None:
+            nonlocal sent
+            fld.aggregator.kill9()
+            sent += 1
+    
+        def controller_sync(st: StationServer, before_send: Callable[[], None] | None) -> str | None:
+            ctl = controllers[st.port]
+            try:
+                if not ctl.session_valid:
+                    ctl.signin()
+                t0 = time.monotonic()
+                msg = ctl.sync(before_send)
+                sync_times.append(time.monotonic() - t0)
+                sync_messages[msg] = sync_messages.get(msg, 0) + 1
+                return msg
+            except (StationDown, UnexpectedPage):
+                ctl.signed_in = False
+                return None
+    
+        try:
+            for crew in crews:
+                crew.start()
+            while sent < kills:
+                if deadline_s is not None and time.monotonic() - t_begin > deadline_s:
+                    log(f"deadline reached after {sent} kills")
                     break
-                time.sleep(rng.uniform(0.0, 1.5 * _median(crew.finish_times, 0.05)))
-                kill_station(st)
-                restart(st)
-            elif kind.startswith("sync"):
-                # "Sync now" on the home page (POST /sync) or `fieldkit sync` (a process)
-                delay = rng.uniform(0.0, 1.5 * _median(sync_times, 0.2))
-                via_cli = rng.random() < CLI_SHARE
-                sent_at = threading.Event()
-                run = st.sync_cli() if via_cli else None
-                if run is not None:
-                    t_sync = time.monotonic()
-                    run.spawn()
-                    sent_at.set()
-                    worker = None
-                else:
-                    worker = threading.Thread(target=controller_sync,
-                                              args=(st, sent_at.set), daemon=True)
-                    worker.start()
-                if not sent_at.wait(timeout=30):
+                kind = rng.choices(KINDS, WEIGHTS)[0]
+                i = rng.randrange(len(crews))
+                crew, st = crews[i], fld.stations[i]
+                time.sleep(rng.uniform(0.0, 0.3))        # let interviews move on
+                by_kind[kind] += 1
+                log(f"kill {sent + 1}: {kind} on {st.station_dir.name}")
+                if kind == "finish":
+                    if not crew.wait_for_ending(timeout=30):
+                        errors.append("no enumerator reached the end of an interview in 30 s")
+                        break
+                    time.sleep(rng.uniform(0.0, 1.5 * _median(crew.finish_times, 0.05)))
+                    kill_station(st)
+                    restart(st)
+                elif kind.startswith("sync"):
+                    # "Sync now" on the home page (POST /sync) or `fieldkit sync` (a process)
+                    delay = rng.uniform(0.0, 1.5 * _median(sync_times, 0.2))
+                    via_cli = rng.random() < CLI_SHARE
+                    sent_at = threading.Event()
+                    run = st.sync_cli() if via_cli else None
+                    if run is not None:
+                        t_sync = time.monotonic()
+                        run.spawn()
+                        sent_at.set()
+                        worker = None
+                    else:
+                        worker = threading.Thread(target=controller_sync,
+                                                  args=(st, sent_at.set), daemon=True)
+                        worker.start()
+                    if not sent_at.wait(timeout=30):
+                        if worker is not None:
+                            worker.join(60)
+                        continue
+                    time.sleep(delay)
+                    if kind in ("sync_station", "sync_both"):
+                        if run is not None:
+                            run.kill9()
+                            sent += 1
+                            sync_kills += 1
+                        else:
+                            kill_station(st)
+                    if kind in ("sync_aggregator", "sync_both"):
+                        kill_aggregator()
+                        restart(fld.aggregator)
+                    if kind in ("sync_station", "sync_both") and run is None:
+                        restart(st)
+                    if run is not None:
+                        if not run.wait(120):
+                            errors.append("`fieldkit sync` did not end within 120 s")
+                            run.kill9()
+                        elif kind == "sync_aggregator":
+                            sync_times.append(time.monotonic() - t_sync)
                     if worker is not None:
                         worker.join(60)
-                    continue
-                time.sleep(delay)
-                if kind in ("sync_station", "sync_both"):
-                    if run is not None:
-                        run.kill9()
-                        sent += 1
-                        sync_kills += 1
-                    else:
-                        kill_station(st)
-                if kind in ("sync_aggregator", "sync_both"):
-                    kill_aggregator()
-                    restart(fld.aggregator)
-                if kind in ("sync_station", "sync_both") and run is None:
+                else:   # recovery: kill mid-interviews, then again while journals are recovered
+                    kill_station(st)
+                    st.spawn()
+                    time.sleep(rng.uniform(0.0, 1.2 * _median(start_times, 0.5)))
+                    kill_station(st)
                     restart(st)
-                if run is not None:
-                    if not run.wait(120):
-                        errors.append("`fieldkit sync` did not end within 120 s")
-                        run.kill9()
-                    elif kind == "sync_aggregator":
-                        sync_times.append(time.monotonic() - t_sync)
-                if worker is not None:
-                    worker.join(60)
-            else:   # recovery: kill mid-interviews, then again while journals are recovered
-                kill_station(st)
-                st.spawn()
-                time.sleep(rng.uniform(0.0, 1.2 * _median(start_times, 0.5)))
-                kill_station(st)
-                restart(st)
-            if sent and sent % 50 < 2 and sent // 50 != last_report:
-                last_report = sent // 50
-                log(f"{sent} kills, {sum(c.interviews for c in crews)} interviews acknowledged")
+                if sent and sent % 50 < 2 and sent // 50 != last_report:
+                    last_report = sent // 50
+                    log(f"{sent} kills, {sum(c.interviews for c in crews)} interviews acknowledged")
+        finally:
+            stop.set()
+            for crew in crews:
+                crew.join()
+        # settle: everything up, then `fieldkit sync` each station until nothing waits
+        for server in [fld.aggregator, *fld.stations]:
+            if not server.up.is_set():
+                server.start()
+        for st in fld.stations:
+            for _ in range(10):
+                run = st.sync_cli()
+                run.spawn()
+                run.wait(180)
+                if station_pending(st) == 0:
+                    break
+        result = check_field(fld, ledger)
+        result.update({
+            "kills": sent, "kills_station": sum(s.kills for s in fld.stations),
+            "kills_aggregator": fld.aggregator.kills, "kills_sync": sync_kills,
+            "scenarios": by_kind,
+            "interviews_acknowledged": sum(c.interviews for c in crews),
+            "sync_messages": sync_messages, "errors": errors,
+            "seconds": round(time.monotonic() - t_begin, 1),
+            "station_start_median_s": round(_median(start_times, 0), 3),
+        })
+        return result
     finally:
-        stop.set()
-        for crew in crews:
-            crew.join()
-    # settle: everything up, then `fieldkit sync` each station until nothing waits
-    for server in [fld.aggregator, *fld.stations]:
-        if not server.up.is_set():
-            server.start()
-    for st in fld.stations:
-        for _ in range(10):
-            run = st.sync_cli()
-            run.spawn()
-            run.wait(180)
-            if station_pending(st) == 0:
-                break
-    result = check_field(fld, ledger)
-    result.update({
-        "kills": sent, "kills_station": sum(s.kills for s in fld.stations),
-        "kills_aggregator": fld.aggregator.kills, "kills_sync": sync_kills,
-        "scenarios": by_kind,
-        "interviews_acknowledged": sum(c.interviews for c in crews),
-        "sync_messages": sync_messages, "errors": errors,
-        "seconds": round(time.monotonic() - t_begin, 1),
-        "station_start_median_s": round(_median(start_times, 0), 3),
-    })
-    fld.close()
-    return result
+        fld.close()
