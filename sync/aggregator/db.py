@@ -220,11 +220,11 @@ def open_aggregator_db(path: str | Path, *, migrate_schema: bool = True) -> sqli
     return db
 
 
-_WRITE_LOCKS: dict[str, tuple[threading.Lock, int]] = {}
+_WRITE_LOCKS: dict[str, tuple[threading.RLock, int]] = {}
 _WRITE_LOCKS_GUARD = threading.Lock()
 
 
-def _write_lock(db: sqlite_utils.Database) -> tuple[threading.Lock, int] | None:
+def _write_lock(db: sqlite_utils.Database) -> tuple[threading.RLock, int] | None:
     """(thread lock, flock fd) for this database file, one pair per process.
 
     Why: SQLite's busy handler makes a blocked writer *sleep* (up to 100 ms steps)
@@ -242,19 +242,32 @@ def _write_lock(db: sqlite_utils.Database) -> tuple[threading.Lock, int] | None:
         pair = _WRITE_LOCKS.get(key)
         if pair is None:
             fd = os.open(path + ".writelock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            pair = (threading.Lock(), fd)
+            pair = (threading.RLock(), fd)
             _WRITE_LOCKS[key] = pair
         return pair
 
 
+_HELD = threading.local()     # write-lock depth of this thread, per database path
+
+
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """One write transaction (``BEGIN IMMEDIATE``): all of it is stored, or none of it."""
+    """One write transaction (``BEGIN IMMEDIATE``): all of it is stored, or none of it.
+
+    Transactions do not nest: calling this inside another transaction on the same
+    connection raises at once (instead of waiting on its own lock).
+    """
     conn = db.conn
+    if conn.in_transaction:
+        raise RuntimeError("aggregator.db.transaction: already inside a transaction")
     pair = _write_lock(db)
+    held: dict[int, int] = _HELD.__dict__.setdefault("depth", {})
+    depth = held.get(pair[1], 0) if pair is not None else 0
     if pair is not None:
         pair[0].acquire()
-        fcntl.flock(pair[1], fcntl.LOCK_EX)
+        if depth == 0:
+            fcntl.flock(pair[1], fcntl.LOCK_EX)
+        held[pair[1]] = depth + 1
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -266,7 +279,9 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
             conn.execute("COMMIT")
     finally:
         if pair is not None:
-            fcntl.flock(pair[1], fcntl.LOCK_UN)
+            held[pair[1]] = depth
+            if depth == 0:
+                fcntl.flock(pair[1], fcntl.LOCK_UN)
             pair[0].release()
     _maybe_checkpoint(db)
 
