@@ -281,6 +281,10 @@ _define("station.link_invalid", N_("This link has already been used or has expir
         N_("Ask the interviewer for a new link."), 410)
 _define("station.revoked", N_("The aggregator has revoked this station."),
         N_("Do not start interviews; call your supervisor."), 403)
+_define("station.storage_unwritable",
+        N_("This laptop cannot save right now: its disk is full or cannot be written."),
+        N_("Nothing was lost: the interview stays open. Free some space (or call your "
+           "supervisor), then open the interview again."), 507)
 
 # --- sync and aggregator ----------------------------------------------------------
 # request level (the whole request is refused and nothing is stored)

@@ -279,7 +279,22 @@ def _bad_request(exc: Any) -> Any:
 
 
 def _internal(exc: Any) -> Any:
+    if _storage_failure(getattr(exc, "original_exception", None)):
+        return render_error("station.storage_unwritable")
     return render_error("general.internal", 500)
+
+
+def _storage_failure(exc: Any) -> bool:
+    """Disk full, read-only file or file system: a write the enumerator can fix."""
+    import errno
+    import sqlite3
+
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc)
+        return "disk is full" in text or "readonly" in text or "read-only" in text
+    return False
 
 
 def safe_next(target: str | None) -> str | None:
