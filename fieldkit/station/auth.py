@@ -8,6 +8,7 @@ count and the lock are in station.db, so restarting the server does not reset th
 from __future__ import annotations
 
 import re
+import threading
 import time
 from typing import Any
 
@@ -19,6 +20,26 @@ from fieldkit.station.app import _, current_record, safe_next, state
 bp = Blueprint("auth", __name__)
 
 PIN_RE = re.compile(r"^[0-9]{4,12}$")
+
+# One PIN hash at a time in this process. Two concurrent Argon2id computations (lanes=4)
+# deadlock with cryptography 50 / OpenSSL 4.0 (tests/faults: test_concurrent_pin_checks),
+# which would hang the station when two enumerators sign in at the same moment. Serialising
+# costs a fraction of a second per sign-in and nothing else waits on this lock.
+_KDF_LOCK = threading.Lock()
+
+
+def hash_pin(pin: str) -> str:
+    from fieldkit.crypto import hash_secret
+
+    with _KDF_LOCK:
+        return hash_secret(pin)
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    from fieldkit.crypto import verify_secret
+
+    with _KDF_LOCK:
+        return verify_secret(pin, stored)
 
 
 def _lockout_message(locked_until: float) -> str:
@@ -40,8 +61,6 @@ def _start_session(code: str, lang: str) -> Any:
 
 def _check_pin(code: str, pin: str) -> tuple[bool, str | None]:
     """(ok, error message). Counts failures and applies the persisted lockout."""
-    from fieldkit.crypto import verify_secret
-
     st = state()
     with st.db_lock:
         ent = st.store.enumerator(code)
@@ -49,7 +68,7 @@ def _check_pin(code: str, pin: str) -> tuple[bool, str | None]:
         return False, _("That code and PIN do not match.")
     if ent["locked_until"] > time.time():
         return False, _lockout_message(ent["locked_until"])
-    if verify_secret(pin, ent["pin_hash"]):
+    if verify_pin(pin, ent["pin_hash"]):
         with st.db_lock:
             st.store.record_success(code)
         return True, None
@@ -83,8 +102,6 @@ def signin() -> Any:
 
 @bp.route("/signin/pin", methods=["POST"])
 def set_pin() -> Any:
-    from fieldkit.crypto import hash_secret
-
     lang = normalise_language(request.form.get("lang"))
     g.lang = lang
     code = (request.form.get("code") or "").strip()
@@ -100,7 +117,7 @@ def set_pin() -> Any:
         error = _("The two PINs are not the same.")
     else:
         with st.db_lock:
-            st.store.set_pin_hash(code, hash_secret(pin))
+            st.store.set_pin_hash(code, hash_pin(pin))
         return _start_session(code, lang)
     return render_template("set_pin.html", code=code, error=error, lang=lang), 400
 

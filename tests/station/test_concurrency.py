@@ -87,3 +87,39 @@ def test_parallel_interviews_stay_apart(make_app: Any, study_key: Any) -> None:
         code = uuids[answers["comment"]]
         assert answers["notes"] == code == item.header["enumerator"]
     assert list(st.journal_dir.iterdir()) == []
+
+
+def test_simultaneous_sign_ins_with_production_argon2_do_not_hang(make_app: Any,
+                                                                  real_kdf: None) -> None:
+    """Two concurrent Argon2id computations deadlock in this cryptography/OpenSSL build;
+    the station serialises PIN hashing so that enumerators signing in together never hang
+    it. Each sign-in runs in its own server thread, as under gunicorn gthread."""
+    app = make_app()
+    st = app.extensions["fieldkit_station"]
+    codes = [f"P{i}" for i in range(4)]
+    for code in codes:
+        st.store.add_enumerator(code)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    results: dict[str, int] = {}
+
+    def sign_in_twice(code: str) -> None:
+        h = Http(server.server_port)
+        h.get("/signin")
+        h.post("/signin", {"code": code, "pin": ""})
+        h.post("/signin/pin", {"code": code, "pin": "2580", "pin2": "2580"})   # hash
+        h2 = Http(server.server_port)
+        h2.get("/signin")
+        results[code] = h2.post("/signin", {"code": code, "pin": "2580"})[0]  # verify
+
+    threads = [threading.Thread(target=sign_in_twice, args=(c,), daemon=True) for c in codes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    hung = [t for t in threads if t.is_alive()]
+    server.shutdown()
+    server.server_close()
+    assert not hung, "sign-ins hung (concurrent Argon2id)"
+    assert results == {code: 302 for code in codes}
