@@ -593,11 +593,12 @@ class Enumerator:
         _expect(status == 303 and "m=" in loc, "sync", status, text)
         return loc.split("m=", 1)[1]
 
-    def start_interview(self, on_uuid: Callable[[str], None] | None = None) -> str:
+    def start_interview(self, on_uuid: Callable[[str], None] | None = None,
+                        lang: str | None = None) -> str:
         """Start st_all; returns the uuid (seen as the journal file the start created)."""
         self.get("/start")
         site = self.rng.choice(["pune", "nagpur"])
-        lang = self.rng.choice(["en", "hi", "mr"])
+        lang = lang or self.rng.choice(["en", "hi", "mr"])
         with self.start_lock:
             before = self.station.journals()
             self.step = "start"
