@@ -71,6 +71,16 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, from /proc/<pid>/stat."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
 def children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as fh:
@@ -83,22 +93,34 @@ class Results:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.latencies: list[float] = []
+        self.by_kind: dict[str, list[float]] = {}
         self.errors: list[str] = []
         self.interviews = 0
 
-    def add(self, seconds: float) -> None:
+    def add(self, seconds: float, kind: str) -> None:
         with self.lock:
             self.latencies.append(seconds)
+            self.by_kind.setdefault(kind, []).append(seconds)
 
     def error(self, what: str) -> None:
         with self.lock:
             self.errors.append(what)
 
 
+THINK = {"s": 0.0}       # a respondent's pause between two requests (--think)
+
+
 def timed(res: Results, fn: Any, *args: Any) -> tuple[int, str, str]:
+    if THINK["s"]:
+        time.sleep(random.uniform(0.5, 1.5) * THINK["s"])
     t0 = time.perf_counter()
     out = fn(*args)
-    res.add(time.perf_counter() - t0)
+    path = args[0]
+    kind = ("POST " if len(args) > 1 else "GET ") + (
+        "answer" if "/q/" in path else "finish" if path.endswith("/finish")
+        else "consent" if path.endswith("/consent") else "link" if path.startswith("/s/")
+        else "done")
+    res.add(time.perf_counter() - t0, kind)
     return out
 
 
@@ -210,6 +232,8 @@ def main() -> int:
     ap.add_argument("--interviews", type=int, default=8, help="per phone")
     ap.add_argument("--seconds", type=float, default=90)
     ap.add_argument("--threads", type=int, default=8, help="station gunicorn threads")
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="mean seconds a phone waits before each request (0: flat out)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="fk-load-") as tmp:
         work = Path(tmp)
@@ -231,7 +255,11 @@ def main() -> int:
             sample()
             idle = dict(peak)
             ref, ref_s = run(st.port, enum, 1, 5, args.seconds, sample)
+            THINK["s"] = args.think
+            workers = children(st.pid or 0)
+            cpu0 = sum(cpu_seconds(p) for p in workers)
             res, secs = run(st.port, enum, args.phones, args.interviews, args.seconds, sample)
+            cpu = sum(cpu_seconds(p) for p in workers) - cpu0
         finally:
             st.stop()
     lat = [x * 1000 for x in res.latencies]
@@ -248,7 +276,15 @@ def main() -> int:
           f"{secs:.1f} s ({len(lat) / secs:.0f} req/s), p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
           f"p99 {p99:.1f} ms, max {max(lat) if lat else float('nan'):.1f} ms, "
           f"errors {len(res.errors)}")
-    print(f"p95 under load / p95 alone: {p95 / r95:.2f}x; mean {statistics.mean(lat):.1f} ms")
+    print(f"p95 under load / p95 alone: {p95 / r95:.2f}x; mean {statistics.mean(lat):.1f} ms;"
+          f" think time {args.think:.2f} s")
+    n_req = len(lat) + 2 * (res.interviews + len(res.errors))   # + the enumerator's
+    print(f"station worker CPU: {cpu:.1f} s for ~{n_req} requests = "
+          f"{1000 * cpu / max(n_req, 1):.1f} ms CPU per request (one process, one GIL: "
+          f"capacity ~{n_req / max(cpu, 1e-9):.0f} req/s)")
+    print("p95 by request: " + ", ".join(
+        f"{k} {pct([x * 1000 for x in v], 95):.0f} ms (n={len(v)})"
+        for k, v in sorted(res.by_kind.items())))
     print(f"RSS peak: worker {rss_worker:.1f} MiB, master {rss_master:.1f} MiB (idle after "
           f"sign-in: worker {idle['worker'] / 1024:.1f} MiB, master {idle['master'] / 1024:.1f}"
           f" MiB)")

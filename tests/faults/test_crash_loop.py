@@ -59,7 +59,7 @@ def test_concurrent_pin_checks() -> None:
     """Two enumerators signing in at the same moment must not hang the station."""
     try:
         out = subprocess.run([sys.executable, "-c", CONCURRENT_PINS], capture_output=True,
-                             text=True, timeout=20)
+                             text=True, timeout=15)
     except subprocess.TimeoutExpired:
-        pytest.fail("two concurrent PIN checks did not finish in 20 s (deadlock)")
+        pytest.fail("two concurrent PIN checks did not finish in 15 s (deadlock)")
     assert out.stdout.strip() == "ok", out.stderr
