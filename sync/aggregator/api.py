@@ -25,6 +25,7 @@ bp = Blueprint("sync_api", __name__, url_prefix="/api/v1")
 DEFAULT_MAX_BODY = 8 * 1024 * 1024          # bytes on the wire (compressed)
 DEFAULT_MAX_JSON = 32 * 1024 * 1024         # bytes after gunzip
 _SYNC_KEYS = {"protocol", "items", "station_status"}
+MAX_PENDING = 10 ** 9                       # station_status.pending (SQLite ints are 64-bit)
 
 
 def _db() -> Any:
@@ -168,7 +169,8 @@ def sync() -> Response:
     if station_state is not None:
         pending = station_state.get("pending") if isinstance(station_state, dict) else None
         if (not isinstance(station_state, dict) or set(station_state) - {"pending"}
-                or isinstance(pending, bool) or not isinstance(pending, int) or pending < 0):
+                or isinstance(pending, bool) or not isinstance(pending, int)
+                or not 0 <= pending <= MAX_PENDING):
             raise FieldkitError("sync.bad_request", protocol=PROTOCOL,
                                 reason="'station_status' must be {\"pending\": n}")
         reported = pending

@@ -56,6 +56,7 @@ from aggregator.registry import form_index, study_key_ids
 
 MAX_ITEM_BYTES = 1_000_000        # ciphertext bytes; an interview is a few kB
 MAX_BATCH_ITEMS = 500
+MAX_ANSWERS = 100_000             # n_answered beyond this is not an interview
 CANDIDATES_PER_BUCKET = 32        # LSH: newest N per bucket, so lookup cost is bounded
 STORED_STATUSES = ("accepted", "conflict", "duplicate_content")
 ACKED_STATUSES = ("accepted", "duplicate", "conflict", "duplicate_content")
@@ -186,7 +187,6 @@ def _fast_header_ok(h: Any) -> bool:
             and type(h["outcome"]) is s and h["outcome"] in _OUTCOMES
             and (h["keep_partial"] is None or type(h["keep_partial"]) is bool)
             and _utc_ok(h["started_at"]) and _utc_ok(h["ended_at"])
-            and not h["ended_at"] < h["started_at"]
             and type(h["n_answered"]) is int and h["n_answered"] >= 0
             and (h["fingerprint"] is None
                  or (type(h["fingerprint"]) is s and _P_HEX64(h["fingerprint"])))
@@ -220,6 +220,14 @@ def check_item(raw: Any, *, station: str, forms: Mapping[str, tuple[str, bool]],
     header = raw.get("header")
     if not _fast_header_ok(header):
         header = validate_header(header)          # decides; raises crypto.bad_header
+    # ranges the schema leaves open but storage needs (SQLite integers are 64-bit,
+    # sketch values are packed as 32-bit): refuse instead of failing with a 500
+    if header["n_answered"] > MAX_ANSWERS:
+        raise FieldkitError("crypto.bad_header", uuid=shown, reason="n_answered is too large")
+    sketch = header["sketch"]
+    if sketch is not None and (min(sketch) < 0 or max(sketch) > 0xFFFFFFFF):
+        raise FieldkitError("crypto.bad_header", uuid=shown,
+                            reason="sketch values must be 32-bit unsigned integers")
     ct_b64 = raw.get("ciphertext")
     if not isinstance(ct_b64, str) or not isinstance(ct_hash, str):
         raise FieldkitError("crypto.bad_item", uuid=shown,
@@ -248,7 +256,6 @@ def check_item(raw: Any, *, station: str, forms: Mapping[str, tuple[str, bool]],
         raise FieldkitError("sync.form_not_approved", uuid=shown, form_hash=header["form_hash"])
     if header["key_id"] not in key_ids:
         raise FieldkitError("sync.unknown_key", uuid=shown, key_id=header["key_id"])
-    sketch = header["sketch"]
     return _Valid(index=-1, header=header, ciphertext=ciphertext, ct_hash=ct_hash,
                   cell=cell_key(header["quota"]), header_text=header_json(header),
                   quota_text=header_json(header["quota"]),

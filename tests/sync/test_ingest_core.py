@@ -154,3 +154,31 @@ def test_near_copies_are_found_and_unrelated_interviews_are_not(tmp_path: Path,
     true_pairs = {frozenset(p) for p in pairs if index[p[0]] == index[p[1]]}
     assert len(true_pairs) >= 110                  # >= 0.9 of 120 near-copies flagged
     assert len(pairs) - len(true_pairs) <= 2       # unrelated interviews are not
+
+
+def test_integers_beyond_storage_ranges_are_rejected_not_a_crash(tmp_path: Path,
+                                                                 study: Study) -> None:
+    db = _db(tmp_path, study)
+    huge_count = make_item(study, station="st1").to_wire()
+    huge_count["header"]["n_answered"] = 10 ** 30
+    huge_sketch = make_item(study, station="st1").to_wire()
+    huge_sketch["header"]["sketch"] = [2 ** 40] * 64
+    negative = make_item(study, station="st1").to_wire()
+    negative["header"]["sketch"] = [-1] * 64
+    good = make_item(study, station="st1").to_wire()
+    result = ingest.ingest_batch(db, "st1", [huge_count, huge_sketch, negative, good])
+    assert [(r.status, r.code) for r in result.results] == [
+        ("rejected", "crypto.bad_header"), ("rejected", "crypto.bad_header"),
+        ("rejected", "crypto.bad_header"), ("accepted", None)]
+
+
+def test_clock_jumping_back_mid_interview_is_still_accepted(tmp_path: Path,
+                                                            study: Study) -> None:
+    db = _db(tmp_path, study)
+    item = make_item(study, station="st1", ended_at="2026-11-23T09:00:00Z")
+    header = dict(item.header, started_at="2026-11-23T09:30:00Z")
+    from fieldkit.crypto import seal
+    resealed = seal(header, {"answers": {}, "paradata": {}}, study.config.public_key,
+                    study.config.key_id)
+    result = ingest.ingest_batch(db, "st1", [resealed.to_wire()])
+    assert result.results[0].status == "accepted"

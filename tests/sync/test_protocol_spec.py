@@ -62,3 +62,17 @@ def test_api_errors_stay_json_with_the_web_side_installed(tmp_path: Path) -> Non
                                                                      "details"}
     # no CSRF token is needed by the Bearer-authenticated API
     assert client.post("/api/v1/sync", json={"protocol": 1, "items": []}).status_code == 401
+
+
+def test_out_of_range_station_status_is_a_400_not_a_crash(tmp_path: Path, study: Study) -> None:
+    path = tmp_path / "agg.db"
+    tokens = prepare_aggregator(path, study, stations=("st1",))
+    client = create_app({"AGGREGATOR_DB": str(path), "WEB": False}).test_client()
+    credential = client.post("/api/v1/enroll", json={"protocol": 1,
+                                                     "token": tokens["st1"]}).json["credential"]
+    for pending in (2 ** 63, 2 ** 70, 10 ** 9 + 1):
+        response = client.post("/api/v1/sync", json={"protocol": 1, "items": [],
+                                                     "station_status": {"pending": pending}},
+                               headers={"Authorization": "Bearer " + credential})
+        assert response.status_code == 400
+        assert response.json["error"]["code"] == "sync.bad_request"
