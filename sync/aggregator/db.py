@@ -205,7 +205,17 @@ def _step1_schema(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
-STEPS = [_step1_schema]
+def _step2_login_attempts(db: sqlite_utils.Database) -> None:
+    # failed sign-ins per client address (the web side throttles an address that tries
+    # many user names; per-account lockout is users.failed_logins / locked_until)
+    db.execute("""CREATE TABLE login_attempts (
+        id INTEGER PRIMARY KEY,
+        address TEXT NOT NULL,
+        at TEXT NOT NULL)""")
+    db.execute("CREATE INDEX login_attempts_address ON login_attempts (address, at)")
+
+
+STEPS = [_step1_schema, _step2_login_attempts]
 
 
 def migrate_aggregator(db: sqlite_utils.Database) -> int:
