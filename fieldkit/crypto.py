@@ -47,6 +47,7 @@ import hashlib
 import hmac
 import json
 import os
+import threading
 from typing import Any, Mapping
 
 from cryptography.exceptions import InvalidKey, InvalidTag, UnsupportedAlgorithm
@@ -167,6 +168,13 @@ SCRYPT_R = 8
 SCRYPT_P = 1
 
 
+# With cryptography 50 / OpenSSL, two Argon2id computations with lanes > 1 running at
+# the same time in one process deadlock (reproduced on this build): a station or an
+# aggregator with two people signing in at once would hang a worker. Every KDF call in
+# the process is therefore serialised here, where it is defined, for all callers.
+_KDF_LOCK = threading.Lock()
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii").rstrip("=")
 
@@ -191,9 +199,10 @@ def hash_secret(secret: str, *, _kdf: str | None = None) -> str:
     salt = os.urandom(16)
     if kdf == "argon2id":
         from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
-        return Argon2id(salt=salt, length=32, iterations=ARGON2_ITERATIONS,
-                        lanes=ARGON2_LANES, memory_cost=ARGON2_MEMORY_KIB
-                        ).derive_phc_encoded(data)
+        with _KDF_LOCK:
+            return Argon2id(salt=salt, length=32, iterations=ARGON2_ITERATIONS,
+                            lanes=ARGON2_LANES, memory_cost=ARGON2_MEMORY_KIB
+                            ).derive_phc_encoded(data)
     digest = hashlib.scrypt(data, salt=salt, n=2 ** SCRYPT_LOG_N, r=SCRYPT_R, p=SCRYPT_P,
                             maxmem=2 ** 26, dklen=32)
     return f"$scrypt$ln={SCRYPT_LOG_N},r={SCRYPT_R},p={SCRYPT_P}${_b64(salt)}${_b64(digest)}"
@@ -205,7 +214,8 @@ def verify_secret(secret: str, stored: str) -> bool:
     try:
         if stored.startswith("$argon2id$"):
             from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
-            Argon2id.verify_phc_encoded(data, stored)
+            with _KDF_LOCK:
+                Argon2id.verify_phc_encoded(data, stored)
             return True
         if stored.startswith("$scrypt$"):
             _, _, params, salt_b64, digest_b64 = stored.split("$")

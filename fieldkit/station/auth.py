@@ -8,7 +8,6 @@ count and the lock are in station.db, so restarting the server does not reset th
 from __future__ import annotations
 
 import re
-import threading
 import time
 from typing import Any
 
@@ -21,25 +20,16 @@ bp = Blueprint("auth", __name__)
 
 PIN_RE = re.compile(r"^[0-9]{4,12}$")
 
-# One PIN hash at a time in this process. Two concurrent Argon2id computations (lanes=4)
-# deadlock with cryptography 50 / OpenSSL 4.0 (tests/faults: test_concurrent_pin_checks),
-# which would hang the station when two enumerators sign in at the same moment. Serialising
-# costs a fraction of a second per sign-in and nothing else waits on this lock.
-_KDF_LOCK = threading.Lock()
-
-
 def hash_pin(pin: str) -> str:
     from fieldkit.crypto import hash_secret
 
-    with _KDF_LOCK:
-        return hash_secret(pin)
+    return hash_secret(pin)  # KDF calls are serialised in fieldkit.crypto (deadlock guard)
 
 
 def verify_pin(pin: str, stored: str) -> bool:
     from fieldkit.crypto import verify_secret
 
-    with _KDF_LOCK:
-        return verify_secret(pin, stored)
+    return verify_secret(pin, stored)
 
 
 def _lockout_message(locked_until: float) -> str:
