@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import full_mode
-from fuzzsync import KNOWN_OVERFLOW, run_fuzz
+from fuzzsync import run_fuzz
 
 pytestmark = pytest.mark.slow
 
@@ -23,8 +23,31 @@ def test_fuzz_sync_api(tmp_path: Path, zygote: object) -> None:
     assert result["cases"] >= cases * 0.9
     # the fuzzer got past authentication and into item validation
     assert result["statuses"].get("POST /api/v1/sync 200", 0) > 0
-    problems = result["problems"]
-    if problems and all(p.startswith(KNOWN_OVERFLOW) for p in problems):
-        pytest.xfail("aggregator answers 500 to station_status.pending > 2**63-1 (SQLite "
-                     "OverflowError in sync/aggregator/api.py; should be a 400)")
-    assert problems == [], problems
+    assert result["problems"] == [], result["problems"]
+
+
+def test_huge_pending_count_is_refused_not_500(tmp_path: Path, zygote: object) -> None:
+    """What the fuzzer found (a 500, SQLite OverflowError; fixed in d2a3806), pinned: an
+    out-of-range count is a 400 and nothing is stored."""
+    from fuzzsync import table_counts
+    from harness import AggregatorServer, enroll_station, prepare_aggregator_db
+    from synctools import make_study, post_json
+
+    from fieldkit.station.commands import OfflineStation
+
+    db_path = tmp_path / "aggregator.db"
+    tokens = prepare_aggregator_db(db_path, make_study(), ["FZ01"], ["E01"])
+    agg = AggregatorServer(tmp_path, zygote, db_path).start()  # type: ignore[arg-type]
+    try:
+        enroll_station(tmp_path / "station", agg.url, tokens["FZ01"])
+        off = OfflineStation(tmp_path / "station")
+        credential = off.store.get("credential")
+        off.close()
+        before = table_counts(db_path)
+        status, body = post_json(agg.url + "/api/v1/sync", {
+            "protocol": 1, "items": [], "station_status": {"pending": 2 ** 64}},
+            credential=credential)
+        assert status == 400, body
+        assert table_counts(db_path) == before
+    finally:
+        agg.stop()
