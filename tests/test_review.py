@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import os
 import re
 import sys
 from pathlib import Path
@@ -22,7 +21,6 @@ from lint_support import GOOD, good_data, question, write  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDY_FORMS = sorted((ROOT / "forms").glob("*.yaml"))
-CHROMIUM = "/usr/bin/chromium"
 
 
 def external_references(html: str) -> list[str]:
@@ -174,35 +172,30 @@ def test_print_css_is_a4_landscape(good_packet: str) -> None:
     assert "@media print" in good_packet
 
 
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
-def test_chromium_opens_the_packet_without_any_request(tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
+@pytest.mark.browser
+def test_chromium_opens_the_packet_without_any_request(tmp_path: Path, chromium) -> None:
     path = tmp_path / "packet.html"
     path.write_text(render_packet(load_form(GOOD), findings=lint_paths(GOOD)), encoding="utf-8")
     requests: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM,
-                                     args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(path.as_uri())
-            page.wait_for_load_state("load")
-            loaded = page.evaluate("""async () => {
-                await document.fonts.ready;
-                return document.fonts.check('16px "FK Devanagari"', 'मराठी हिन्दी');
-            }""")
-            # the Devanagari text is drawn with the embedded font
-            families = page.evaluate("""() => [...document.fonts]
-                .filter(f => f.status === 'loaded').map(f => f.family)""")
-            columns = page.evaluate("""() => {
-                const row = document.querySelector('#q-ease .langs');
-                return [...row.children].map(c => Math.round(c.getBoundingClientRect().left));
-            }""")
-            pdf = page.pdf(format="A4", landscape=True, print_background=True)
-        finally:
-            browser.close()
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        loaded = page.evaluate("""async () => {
+            await document.fonts.ready;
+            return document.fonts.check('16px "FK Devanagari"', 'मराठी हिन्दी');
+        }""")
+        # the Devanagari text is drawn with the embedded font
+        families = page.evaluate("""() => [...document.fonts]
+            .filter(f => f.status === 'loaded').map(f => f.family)""")
+        columns = page.evaluate("""() => {
+            const row = document.querySelector('#q-ease .langs');
+            return [...row.children].map(c => Math.round(c.getBoundingClientRect().left));
+        }""")
+        pdf = page.pdf(format="A4", landscape=True, print_background=True)
+    finally:
+        page.close()
     assert requests == [path.as_uri()]
     assert loaded is True and any("FK Devanagari" in f for f in families)
     assert len(columns) == 3 and columns[0] < columns[1] < columns[2]   # side by side

@@ -5,7 +5,6 @@ shipped Devanagari font. Screenshots go to tests/browser/screenshots/ for people
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from agg_support import PASSWORD, REPO, add_user, app_db, build_app, seed_demo
 
 sys.path.insert(0, str(REPO / "tests" / "browser"))
-from browser_support import (CHROMIUM, CHROMIUM_ARGS, SHOTS_DIR, LiveServer,  # noqa: E402
+from browser_support import (SHOTS_DIR, LiveServer,  # noqa: E402
                              assert_shipped_devanagari)
 
 pytestmark = pytest.mark.browser
@@ -27,17 +26,8 @@ PAGES = ["/supervisor/", "/supervisor/outcomes", "/supervisor/stations", "/super
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser(chromium: Any) -> Any:
+    return chromium  # the suite's one Chromium (tests/conftest.py)
 
 
 @pytest.fixture
