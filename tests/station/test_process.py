@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,10 @@ def _serve(station_dir: Path, port: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 30
     while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc
+        try:  # ready when a worker answers, not merely when the port accepts
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/signin", timeout=2) as r:
+                if r.status == 200:
+                    return proc
         except OSError:
             time.sleep(0.2)
     proc.kill()
