@@ -42,6 +42,9 @@ def apply_status(st: Any, status: dict[str, Any]) -> None:
         st.store.set(**values)
 
 
+PURGE_AFTER_DAYS = 1
+
+
 def run_sync(st: Any, progress: Callable[..., Any] | None = None) -> Any:
     """Push every pending submission; store the reply's status. Raises FieldkitError."""
     from aggregator.client import SyncClient
@@ -59,7 +62,12 @@ def run_sync(st: Any, progress: Callable[..., Any] | None = None) -> Any:
     # being sealed meanwhile on the app's connection (SQLite locks between the two).
     db = open_db(st.station_dir / "station.db")
     try:
-        result = client.sync(Outbox(db), batch_size=100, progress=progress)
+        outbox = Outbox(db)
+        result = client.sync(outbox, batch_size=100, progress=progress)
+        # Acknowledged items are safe at the aggregator; their clear headers (enumerator,
+        # site, times) should not wait on a laptop that may be seized. A day is kept so
+        # the home page can still count today's outcomes.
+        outbox.purge_synced(older_than_days=PURGE_AFTER_DAYS)
     finally:
         db.close()
     apply_status(st, getattr(result, "status", None) or {})
