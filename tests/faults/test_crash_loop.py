@@ -51,12 +51,12 @@ CONCURRENT_PINS = textwrap.dedent("""
 """)
 
 
-@pytest.mark.xfail(reason="cryptography 50 / OpenSSL 4.0: two concurrent Argon2id (lanes=4) "
-                          "PIN checks deadlock, so two enumerators signing in at once hang "
-                          "the station's worker; fix belongs in fieldkit/crypto.py (a lock)",
-                   strict=False)
 def test_concurrent_pin_checks() -> None:
-    """Two enumerators signing in at the same moment must not hang the station."""
+    """Two enumerators signing in at the same moment must not hang the station.
+
+    Found by the crash loop: with cryptography 50 / OpenSSL 4.0 two concurrent Argon2id
+    computations (lanes=4) deadlocked, hanging every station thread that checked a PIN
+    (fixed in fe43789 by serialising Argon2id in fieldkit.crypto)."""
     try:
         out = subprocess.run([sys.executable, "-c", CONCURRENT_PINS], capture_output=True,
                              text=True, timeout=15)
