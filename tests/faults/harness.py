@@ -109,6 +109,27 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _kill_group(pid: int) -> None:
+    """SIGKILL the process group led by ``pid``.
+
+    A child killed right after the fork may not have called ``setsid()`` yet, so its
+    group does not exist: then kill the process itself (it has started nothing yet).
+    """
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    if _alive(pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 class ServerProcess:
     """One server in its own process group, started through a zygote or subprocess."""
 
@@ -160,6 +181,8 @@ class ServerProcess:
             return False
 
     def start(self, timeout: float = 60.0) -> "ServerProcess":
+        if self.ready():     # "ready" must mean *this* process answers, never a leftover
+            raise RuntimeError(f"{self.kind}: port {self.port} is served by another process")
         self.spawn()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -179,10 +202,7 @@ class ServerProcess:
         self.up.clear()
         if self.pid is None:
             return
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        _kill_group(self.pid)
         self.kills += 1
         if self.popen is not None:
             self.popen.wait(timeout=10)
@@ -192,6 +212,8 @@ class ServerProcess:
         # the worker may outlive the master for a moment: wait until the port is free
         while self.ready() and time.monotonic() < deadline:
             time.sleep(0.005)
+        if self.ready():
+            raise RuntimeError(f"{self.kind}: port {self.port} still served after SIGKILL")
         self.pid = None
 
     def stop(self) -> None:
@@ -278,10 +300,7 @@ class SyncRun(ServerProcess):
     def kill9(self) -> None:
         self.up.clear()
         if self.pid is not None:
-            try:
-                os.killpg(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            _kill_group(self.pid)
             self.kills += 1
             self.wait(10)
 
