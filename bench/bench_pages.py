@@ -24,6 +24,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import json
 import statistics
 import sys
 import tempfile
@@ -445,6 +446,13 @@ def main() -> int:
               f"{fv_served:,} bytes   target <= {TARGET_FIRST_VISIT:,}: "
               f"{verdict(fv_served <= TARGET_FIRST_VISIT)}")
         print(f"  first visit if every text response were gzip'd: {fv_gzip:,} bytes")
+        anchor = REPO / "bench" / "out" / "enketo_anchor.json"
+        if anchor.exists():   # written by bench/enketo_anchor.sh
+            enketo = json.loads(anchor.read_text())["total_gzip"]
+            print(f"  first visit as a ratio to Enketo's engine (JS+CSS gzip {enketo:,} bytes, "
+                  f"bench/enketo_anchor.sh): {fv_served / enketo:.2f}x")
+        else:
+            print("  (run bench/enketo_anchor.sh once to compare with Enketo)")
         print("      served   gzip'd    (raw)  url")
         for url, raw, served, wire in fv:
             print(f"     {served:>7,}  {wire:>7,}  ({raw:>6,})  {path_of(url).split('?')[0]}")
