@@ -109,6 +109,21 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _group_alive(pgid: int) -> bool:
+    """Is any live (non-zombie) process still in process group ``pgid``?"""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            return True
+    return False
+
+
 def _kill_group(pid: int) -> None:
     """SIGKILL the process group led by ``pid``.
 
@@ -207,9 +222,10 @@ class ServerProcess:
         if self.popen is not None:
             self.popen.wait(timeout=10)
         deadline = time.monotonic() + 10
-        while _alive(self.pid) and time.monotonic() < deadline:
+        # every process of the group (gunicorn's worker may outlive the master for a
+        # moment, still holding a journal's flock), then the port
+        while (_alive(self.pid) or _group_alive(self.pid)) and time.monotonic() < deadline:
             time.sleep(0.005)
-        # the worker may outlive the master for a moment: wait until the port is free
         while self.ready() and time.monotonic() < deadline:
             time.sleep(0.005)
         if self.ready():
@@ -459,10 +475,20 @@ class Http:
         if data is not None:
             body = urlencode({"csrf_token": self.token, **data}, doseq=True)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        reused = self.conn is not None
         try:
-            conn = self._connection()
-            conn.request(method, path, body=body, headers=headers)
-            resp = conn.getresponse()
+            try:
+                conn = self._connection()
+                conn.request(method, path, body=body, headers=headers)
+                resp = conn.getresponse()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if not reused:
+                    raise
+                # the server closed an idle keep-alive connection: a browser reconnects
+                self.close()
+                conn = self._connection()
+                conn.request(method, path, body=body, headers=headers)
+                resp = conn.getresponse()
             raw = resp.read()
         except CONNECTION_ERRORS as exc:
             self.close()
@@ -821,7 +847,11 @@ def check_field(fld: Field, ledger: Ledger, *, open_sample: int = 50) -> dict[st
             db.conn.close()
         left = st.journals()
         if left:
-            problems.append(f"{st.station_dir.name}: journals left after recovery: {left}")
+            where = {u: ("acked" if u in ledger.acked else "ending" if u in ledger.uncertain
+                         else "in progress" if u in ledger.in_progress
+                         else "start in flight" if u in ledger.orphans else "unknown")
+                     for u in left}
+            problems.append(f"{st.station_dir.name}: journals left after recovery: {where}")
     if pending:
         problems.append(f"{pending} submissions still waiting to sync")
     outcomes: dict[str, int] = {}
