@@ -14,15 +14,6 @@ FONT_PATH = REPO / "fieldkit" / "assets" / "fonts" / "NotoSansDevanagari-subset.
 BROWSER_FORMS = Path(__file__).resolve().parent / "forms"
 SHOTS_DIR = REPO / "tests" / "browser" / "screenshots"
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 360, "height": 740}
 FONT_FAMILY = "Noto Sans Devanagari"
 

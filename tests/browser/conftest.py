@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,8 +15,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from browser_support import (  # noqa: E402
     BROWSER_FORMS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PHONE,
     SHOTS_DIR,
     PIN,
@@ -26,18 +23,7 @@ from browser_support import (  # noqa: E402
     make_study,
 )
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+# `chromium` (one Playwright driver, one browser) comes from tests/conftest.py.
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
