@@ -829,6 +829,7 @@ def check_field(fld: Field, ledger: Ledger, *, open_sample: int = 50) -> dict[st
     agg_hash = {r[0]: r[3] for r in rows}
     pending = 0
     opened = 0
+    empty_left = 0
     for st in fld.stations:
         db = open_db(st.station_dir / "station.db")
         try:
@@ -846,6 +847,13 @@ def check_field(fld: Field, ledger: Ledger, *, open_sample: int = 50) -> dict[st
         finally:
             db.conn.close()
         left = st.journals()
+        # A kill between creating the file and writing its first bytes leaves an empty
+        # journal: nothing in it (no uuid even), but recover_journals never deletes it
+        # (reported; fieldkit/journal.py). Counted apart from real leftovers.
+        empty = {u for u in left
+                 if b"FKJ1".startswith((st.journal_dir / f"{u}.fkj").read_bytes())}
+        empty_left += len(empty)
+        left -= empty
         if left:
             where = {u: ("acked" if u in ledger.acked else "ending" if u in ledger.uncertain
                          else "in progress" if u in ledger.in_progress
@@ -860,4 +868,5 @@ def check_field(fld: Field, ledger: Ledger, *, open_sample: int = 50) -> dict[st
     return {"problems": problems, "aggregator_rows": len(rows), "outcomes": outcomes,
             "acked": len(ledger.acked), "uncertain": len(ledger.uncertain),
             "in_progress_at_kill": len(ledger.in_progress), "orphans": len(ledger.orphans),
-            "journals_seen": len(ledger.journals_at_kills), "opened": opened}
+            "journals_seen": len(ledger.journals_at_kills), "opened": opened,
+            "empty_journals_left": empty_left}
