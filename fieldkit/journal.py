@@ -255,6 +255,8 @@ class _Parsed:
 
 def _parse(data: bytes) -> _Parsed | None:
     """Split a journal into its parts; None if it has no complete key record."""
+    if MAGIC.startswith(data):
+        return None    # killed between creating the file and writing its magic: empty
     if not data.startswith(MAGIC):
         raise ValueError("not a fieldkit journal")
     pos = len(MAGIC)

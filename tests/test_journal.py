@@ -167,6 +167,8 @@ def test_half_started_and_foreign_files(tmp_path, study):
     jd = tmp_path / "journal"
     jd.mkdir()
     (jd / "a.fkj").write_bytes(b"FKJ1\x00\x00")          # crashed during start: no key
+    (jd / "d.fkj").write_bytes(b"")                      # killed before the magic was written
+    (jd / "e.fkj").write_bytes(b"FK")                    # ... or halfway through it
     (jd / "b.fkj").write_bytes(b"not ours")
     (jd / "c.fkj").write_bytes(b"FKJ1" + b"\x00\x00\x00\x02{}" + b"\x00\x00\x00\x01x")
     outbox = Outbox(open_db(tmp_path / "station.db"))
