@@ -37,7 +37,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "faults"), str(ROOT / "tests" / "sync")]
 
-from harness import Enumerator, Http, StationServer, st_all_answers, st_all_form  # noqa: E402
+from harness import (  # noqa: E402
+    Enumerator, Http, StationServer, prepare_offline_station, st_all_answers,
+)
 
 LINK_RE = re.compile(r'data-testid="link-url">[^<]*?/s/([A-Za-z0-9_\-]+)')
 
@@ -45,19 +47,8 @@ LINK_RE = re.compile(r'data-testid="link-url">[^<]*?/s/([A-Za-z0-9_\-]+)')
 def prepare(station_dir: Path) -> None:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-    from fieldkit.station.db import StationStore, open_station_db
-    from fieldkit.study import StudyConfig, key_id_for
-
-    public = X25519PrivateKey.generate().public_key()
-    kid = key_id_for(public)
-    StudyConfig(study_id="load", current_key_id=kid, public_keys={kid: public},
-                fingerprint_secret=os.urandom(32), sketch_secret=os.urandom(32)
-                ).save(station_dir)
-    db = open_station_db(station_dir)
-    store = StationStore(db)
-    store.add_enumerator("E01")
-    store.set(approved_forms=[st_all_form().hash], station_code="LD01")
-    db.close()
+    prepare_offline_station(station_dir, X25519PrivateKey.generate().public_key(),
+                            code="LD01", study_id="load")
 
 
 def rss_kib(pid: int) -> int:

@@ -362,6 +362,23 @@ def st_all_form() -> Any:
     return load_form(FORMS_DIR / "st_all.yaml")
 
 
+def prepare_offline_station(station_dir: Path, public_key: Any, *, code: str,
+                            study_id: str) -> None:
+    """A station that is not enrolled: a study config, enumerator E01 and st_all approved."""
+    from fieldkit.station.db import StationStore, open_station_db
+    from fieldkit.study import StudyConfig, key_id_for
+
+    kid = key_id_for(public_key)
+    StudyConfig(study_id=study_id, current_key_id=kid, public_keys={kid: public_key},
+                fingerprint_secret=os.urandom(32), sketch_secret=os.urandom(32)
+                ).save(station_dir)
+    db = open_station_db(station_dir)
+    store = StationStore(db)
+    store.add_enumerator("E01")
+    store.set(approved_forms=[st_all_form().hash], station_code=code)
+    db.close()
+
+
 def prepare_aggregator_db(db_path: Path, study: Study, stations: list[str],
                           enumerators: list[str]) -> dict[str, str]:
     """The station test form registered + approved; stations created. name -> token."""

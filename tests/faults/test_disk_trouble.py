@@ -7,7 +7,6 @@ saved is saved once the disk can be written again (opening it again retries)."""
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 import threading
@@ -17,8 +16,8 @@ from typing import Any, Iterator
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from harness import (FORMS_DIR, Enumerator, StationServer, letters_tag, st_all_answers,
-                     st_all_form)
+from harness import (FORMS_DIR, Enumerator, StationServer, letters_tag,
+                     prepare_offline_station, st_all_answers)
 
 pytestmark = pytest.mark.slow
 PIN = "2468"
@@ -31,19 +30,7 @@ def _message(code: str, lang: str) -> str:
 
 
 def _prepare_station(station_dir: Path, key: X25519PrivateKey) -> None:
-    from fieldkit.station.db import StationStore, open_station_db
-    from fieldkit.study import StudyConfig, key_id_for
-
-    public = key.public_key()
-    kid = key_id_for(public)
-    StudyConfig(study_id="disk", current_key_id=kid, public_keys={kid: public},
-                fingerprint_secret=os.urandom(32), sketch_secret=os.urandom(32)
-                ).save(station_dir)
-    db = open_station_db(station_dir)
-    store = StationStore(db)
-    store.add_enumerator("E01")
-    store.set(approved_forms=[st_all_form().hash], station_code="DK01")
-    db.close()
+    prepare_offline_station(station_dir, key.public_key(), code="DK01", study_id="disk")
 
 
 def _outbox(station_dir: Path) -> list[Any]:
