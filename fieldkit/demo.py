@@ -35,11 +35,11 @@ QUOTAS: dict[str, dict[str, int]] = {
 }
 
 
-def _fieldkit(*args: str, env: dict[str, str] | None = None) -> list[str]:
+def _fieldkit(*args: str) -> list[str]:
     return [sys.executable, "-m", "fieldkit", *args]
 
 
-def _setup_aggregator(root: Path, forms_dir: Path, agg_url: str) -> str:
+def _setup_aggregator(root: Path, forms_dir: Path) -> str:
     """Create the study and the aggregator database; return a station enrollment token."""
     from aggregator import quota_service, registry, stations
     from aggregator.db import open_aggregator_db, transaction
@@ -105,7 +105,7 @@ def main(root: Path, forms_dir: Path, station_host: str, station_port: int,
     agg_url = f"http://127.0.0.1:{aggregator_port}"
     station_dir = root / "station"
     first_run = not (root / "aggregator.db").exists()
-    token = _setup_aggregator(root, forms_dir, agg_url) if first_run else None
+    token = _setup_aggregator(root, forms_dir) if first_run else None
     procs: list[subprocess.Popen] = []
 
     def stop(*_: object) -> None:
@@ -125,12 +125,9 @@ def main(root: Path, forms_dir: Path, station_host: str, station_port: int,
             "--port", str(aggregator_port), "--workers", "1", "--public-url", agg_url)))
         _wait_for(f"{agg_url}/api/v1/ping", procs[0])
         if token:
+            # Enrollment brings the station its enumerator codes (E01, E02).
             subprocess.run(_fieldkit("station", "enroll", agg_url, token, "--dir",
                                      str(station_dir)), check=True)
-            for code in ENUMERATORS:
-                subprocess.run(_fieldkit("station", "add-enumerator", code, "--dir",
-                                         str(station_dir)), check=False,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         click.echo(click.style("\nfieldkit demo study", bold=True))
         click.echo(f"  aggregator   {agg_url}/   accounts: "
                    + ", ".join(f"demo_{r} / {p}" for r, p in DEMO_PASSWORDS.items()))
