@@ -10,8 +10,8 @@ in the clear header. The aggregator compares them without ever seeing an answer:
 - ``sketch``: a keyed MinHash of the ``question=answer`` tokens (k values). The share of
   equal positions in two sketches estimates the Jaccard similarity of the two answer
   sets: a near-copy (possible fabrication or double entry) scores close to 1.
-- LSH banding (``bands``): the sketch cut into ``b`` bands of ``r`` values; two sketches
-  that share at least ``MIN_BAND_HITS`` bands are candidates. Survey answers overlap a
+- LSH banding (the aggregator's ``band_index``): the sketch cut into ``b`` bands of
+  ``r`` values; two sketches that share at least ``MIN_BAND_HITS`` bands are candidates. Survey answers overlap a
   lot by chance (a few options per question: two unrelated respondents have Jaccard
   ~0.15-0.3), so single-band collisions with unrelated interviews grow with the store;
   requiring two of eight bands (r=8) keeps them near zero at a million stored, while a
@@ -102,25 +102,6 @@ def similarity(a: Sequence[int], b: Sequence[int]) -> float:
     if not a or len(a) != len(b):
         return 0.0
     return sum(1 for x, y in zip(a, b) if x == y) / len(a)
-
-
-def bands(sketch_values: Sequence[int], scope: str, n_bands: int = BANDS,
-          rows: int = ROWS) -> list[int]:
-    """LSH bucket keys (signed 64-bit ints, one per band) of a sketch.
-
-    ``scope`` (e.g. the form id) is mixed into every key, so that only submissions of
-    the same form share buckets, and the band number too, so one flat index serves all
-    bands.
-    """
-    if len(sketch_values) != n_bands * rows:
-        raise ValueError(f"sketch has {len(sketch_values)} values, expected {n_bands * rows}")
-    prefix = scope.encode("utf-8") + b"\x00"
-    packed = struct.pack(f">{len(sketch_values)}I", *sketch_values)
-    width = 4 * rows
-    blake2b, from_bytes = hashlib.blake2b, int.from_bytes
-    return [from_bytes(blake2b(prefix + bytes((band,)) + packed[band * width:(band + 1) * width],
-                               digest_size=8).digest(), "big", signed=True)
-            for band in range(n_bands)]
 
 
 def informative(sketch_values: Sequence[int] | None) -> bool:

@@ -12,6 +12,7 @@ import zlib
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+import orjson
 
 from fieldkit.errors import FieldkitError
 from fieldkit.i18n import LANGUAGES, normalise_language
@@ -81,6 +82,10 @@ def read_json_body() -> Any:
                                 protocol=PROTOCOL)
     elif len(raw) > max_json:
         raise FieldkitError("sync.body_too_large", limit=max_json)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass        # the standard library decides what orjson refuses (and words it)
     try:
         return json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -182,11 +187,11 @@ def sync() -> Response:
                                  refresh_allocations=True,
                                  max_item_bytes=int(current_app.config.get(
                                      "MAX_ITEM_BYTES", ingest.MAX_ITEM_BYTES)))
-    allocations = result.allocations
-    response = jsonify({"protocol": PROTOCOL,
-                        "results": [r.to_json() for r in result.results],
-                        "summary": result.summary(),
-                        "status": station_status(db, station["code"], revoked=revoked,
-                                                 allocations=allocations)})
+    response = Response(orjson.dumps({
+        "protocol": PROTOCOL, "results": [r.to_json() for r in result.results],
+        "summary": result.summary(),
+        "status": station_status(db, station["code"], revoked=revoked,
+                                 allocations=result.allocations)}),
+        mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response

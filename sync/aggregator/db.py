@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -123,7 +124,7 @@ def _step1_schema(db: sqlite_utils.Database) -> None:
             uuid TEXT NOT NULL,
             ct_hash TEXT NOT NULL,
             ciphertext BLOB NOT NULL)""",
-        # LSH index of similarity sketches: one row per (band bucket, submission)
+        # LSH index of similarity sketches (dropped in step 3: now in memory)
         """CREATE TABLE sketch_bands (
             bucket INTEGER NOT NULL,
             submission_id INTEGER NOT NULL,
@@ -215,7 +216,18 @@ def _step2_login_attempts(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX login_attempts_address ON login_attempts (address, at)")
 
 
-STEPS = [_step1_schema, _step2_login_attempts]
+def _step3_band_index_in_memory(db: sqlite_utils.Database) -> None:
+    # The LSH index moved into each server process (aggregator.band_index), built from
+    # submissions.sketch: as a table it was derived data that cost every sync batch 800
+    # random B-tree writes. ``instance`` gives each database file a random id, so that a
+    # process never mistakes one file's in-memory index for another's.
+    db.execute("DROP TABLE sketch_bands")
+    db.execute("CREATE TABLE instance (id INTEGER PRIMARY KEY CHECK (id = 1), "
+               "database_id TEXT NOT NULL)")
+    db.execute("INSERT INTO instance (id, database_id) VALUES (1, ?)", [secrets.token_hex(16)])
+
+
+STEPS = [_step1_schema, _step2_login_attempts, _step3_band_index_in_memory]
 
 
 def migrate_aggregator(db: sqlite_utils.Database) -> int:

@@ -1,0 +1,186 @@
+"""The in-memory near-duplicate index (aggregator.band_index): built from the stored
+sketches, caught up on what other processes commit, never fed by a rolled-back batch,
+and the same whether entries arrived one batch at a time or in bulk."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from aggregator import band_index, ingest, quota_service, stations
+from aggregator.db import open_aggregator_db
+from fieldkit import dedup
+
+from synctools import Study, make_item, prepare_aggregator
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def fixed_study(study: Study) -> Study:
+    # a fixed sketch key: with a random key a one-answer change falls under the review
+    # threshold in a few runs in a hundred (MinHash is an estimate)
+    return Study(dataclasses.replace(study.config, sketch_secret=b"\x07" * 32),
+                 study.private_key)
+
+
+def _db(tmp_path: Path, study: Study) -> Any:
+    path = tmp_path / "agg.db"
+    tokens = prepare_aggregator(path, study, stations=("st1",))
+    db = open_aggregator_db(path)
+    stations.enroll(db, tokens["st1"])
+    return db
+
+
+def _near_copies(study: Study, n: int) -> list[Any]:
+    rng = random.Random(8)
+    answers = {f"q{i:02d}": rng.choice("abcde") for i in range(40)}
+    return [make_item(study, station="st1", answers=dict(answers, q05=f"changed{k}"))
+            for k in range(n)]
+
+
+def _pairs(db: Any) -> set[tuple[str, str]]:
+    return {(a, b) for a, b in db.execute(
+        "SELECT uuid_a, uuid_b FROM review_items WHERE kind = 'near_duplicate'").fetchall()}
+
+
+def _ingest_in_another_process(db_path: Path, items: list[Any]) -> list[dict[str, Any]]:
+    code = ("import json, sys\n"
+            "from aggregator import ingest\n"
+            "from aggregator.db import open_aggregator_db\n"
+            "db = open_aggregator_db(sys.argv[1])\n"
+            "result = ingest.ingest_batch(db, 'st1', json.load(sys.stdin))\n"
+            "print(json.dumps([r.to_json() for r in result.results]))\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "sync"), str(ROOT)]))
+    done = subprocess.run([sys.executable, "-c", code, str(db_path)], env=env, check=True,
+                          input=json.dumps([it.to_wire() for it in items]),
+                          capture_output=True, text=True, timeout=60)
+    return json.loads(done.stdout)
+
+
+def test_near_copies_are_found_across_batches_and_processes(tmp_path: Path,
+                                                            fixed_study: Study) -> None:
+    db = _db(tmp_path, fixed_study)
+    first, other_process, this_process = _near_copies(fixed_study, 3)
+    assert [r.status for r in ingest.ingest_batch(db, "st1", [first.to_wire()]).results] \
+        == ["accepted"]
+    # another worker process builds its own index from the stored sketches ...
+    [reply] = _ingest_in_another_process(tmp_path / "agg.db", [other_process])
+    assert reply["status"] == "accepted" and reply.get("flagged") is True
+    # ... and this one catches up on what that process committed
+    [result] = ingest.ingest_batch(db, "st1", [this_process.to_wire()]).results
+    assert result.status == "accepted" and result.flagged
+    assert _pairs(db) == {(first.uuid, other_process.uuid), (first.uuid, this_process.uuid),
+                          (other_process.uuid, this_process.uuid)}
+
+
+def test_a_rolled_back_batch_never_reaches_the_index(tmp_path: Path, fixed_study: Study,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    db = _db(tmp_path, fixed_study)
+    first, second, third = _near_copies(fixed_study, 3)
+
+    def disk_gone(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(quota_service, "refresh_allocations", disk_gone)
+    with pytest.raises(OSError):
+        ingest.ingest_batch(db, "st1", [first.to_wire()], refresh_allocations=True)
+    monkeypatch.undo()
+    assert db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 0
+    # the id the rolled-back row had is given to `second`, which has nothing to match
+    [result] = ingest.ingest_batch(db, "st1", [second.to_wire()]).results
+    assert result.status == "accepted" and not result.flagged
+    [result] = ingest.ingest_batch(db, "st1", [third.to_wire()]).results
+    assert result.flagged and _pairs(db) == {(second.uuid, third.uuid)}
+
+
+def test_a_new_database_at_the_same_path_gets_its_own_index(tmp_path: Path,
+                                                           fixed_study: Study) -> None:
+    first, second = _near_copies(fixed_study, 2)
+    db = _db(tmp_path, fixed_study)
+    ingest.ingest_batch(db, "st1", [first.to_wire()])
+    old_id = db.execute("SELECT database_id FROM instance").fetchone()[0]
+    db.conn.close()
+    for path in tmp_path.glob("agg.db*"):
+        path.unlink()
+    db = _db(tmp_path, fixed_study)
+    assert db.execute("SELECT database_id FROM instance").fetchone()[0] != old_id
+    [result] = ingest.ingest_batch(db, "st1", [second.to_wire()]).results
+    assert result.status == "accepted" and not result.flagged
+
+
+class _Store:
+    """Just enough of a database for BandIndex.catch_up: submissions with sketches."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        from fieldkit.db import open_db
+        self.db = open_db(tmp_path / "store.db")
+        self.db.execute("CREATE TABLE submissions (id INTEGER PRIMARY KEY, form_id TEXT, "
+                        "sketch BLOB, status TEXT, n_answered INTEGER)")
+
+    def add(self, sketches: list[list[int]], form_id: str = "police") -> None:
+        top = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM submissions").fetchone()[0]
+        with self.db.conn:
+            self.db.conn.executemany(
+                "INSERT INTO submissions VALUES (?, ?, ?, 'accepted', 40)",
+                [(top + 1 + k, form_id, dedup.pack(s)) for k, s in enumerate(sketches)])
+
+
+def test_each_bucket_gives_its_newest_ids_whether_merged_or_recent(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(band_index, "MERGE_AT", 8 * 16)      # merge after 16 submissions
+    rng = random.Random(3)
+    same = [rng.getrandbits(32) for _ in range(dedup.K)]
+    half = same[:32] + [rng.getrandbits(32) for _ in range(32)]   # shares 4 of 8 bands
+
+    def other() -> list[int]:
+        return [rng.getrandbits(32) for _ in range(dedup.K)]
+
+    store = _Store(tmp_path)
+    incremental = band_index.BandIndex()
+    for _ in range(5):                  # 5 batches of 10: merges and recent entries mixed
+        store.add([same] * 7 + [other() for _ in range(3)])
+        incremental.catch_up(store.db)
+    bulk = band_index.BandIndex()
+    monkeypatch.setattr(band_index, "MERGE_AT", 8)            # one bulk build ...
+    monkeypatch.setattr(band_index, "DIRECTORY_FROM", 16)     # ... searched by directory
+    bulk.catch_up(store.db)
+    assert bulk._directory is not None and incremental._directory is None
+    newest = {sid for batch in range(5) for sid in range(batch * 10 + 1, batch * 10 + 8)}
+    newest = set(sorted(newest)[-band_index.PER_BUCKET:])     # 35 share; 32 are kept
+    stored = band_index.unpack_sketches([r[0] for r in store.db.execute(
+        "SELECT sketch FROM submissions ORDER BY id")])
+    queries = np.vstack([stored, band_index.unpack_sketches([dedup.pack(half)])])
+    keys = band_index.band_keys(queries, ["police"] * len(queries))
+    for index in (incremental, bulk):
+        found = index.candidates(keys)
+        assert set(found[-1]) == newest                       # 4 shared bands: a candidate
+        assert all(set(found[k]) == newest for k in range(50) if k + 1 in newest)
+        # an unrelated sketch shares no bucket, except with itself
+        assert found[7] == [8] and found[49] == [50]
+    # the same sketch under another form shares no bucket
+    assert incremental.candidates(band_index.band_keys(np.array([same]), ["officials"])) == [[]]
+    # a sketch sharing only one band is not a candidate
+    one_band = same[:8] + [rng.getrandbits(32) for _ in range(56)]
+    assert bulk.candidates(band_index.band_keys(np.array([one_band]), ["police"])) == [[]]
+
+
+def test_catch_up_can_leave_out_the_callers_own_rows(tmp_path: Path) -> None:
+    store = _Store(tmp_path)
+    rng = random.Random(4)
+    store.add([[rng.getrandbits(32) for _ in range(dedup.K)] for _ in range(4)])
+    index = band_index.BandIndex()
+    assert index.catch_up(store.db, below=3) == 2 and index.upto == 2
+    assert index.catch_up(store.db) == 2 and index.upto == 4
+    empty = [dedup.EMPTY] * dedup.K                 # an empty answer set is not indexed
+    store.add([empty])
+    assert index.catch_up(store.db) == 0 and index.upto == 5
