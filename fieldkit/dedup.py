@@ -104,11 +104,6 @@ def similarity(a: Sequence[int], b: Sequence[int]) -> float:
     return sum(1 for x, y in zip(a, b) if x == y) / len(a)
 
 
-def informative(sketch_values: Sequence[int] | None) -> bool:
-    """False for a missing sketch or the sketch of an empty answer set."""
-    return bool(sketch_values) and any(v != EMPTY for v in sketch_values)
-
-
 def pack(sketch_values: Iterable[int]) -> bytes:
     """Compact storage form (4 bytes per value)."""
     values = list(sketch_values)

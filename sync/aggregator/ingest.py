@@ -113,6 +113,7 @@ class _Valid:
     header_text: str = ""
     quota_text: str = ""
     sketch_blob: bytes | None = None
+    informative: bool = False      # has a sketch of a non-empty answer set
 
 
 def _reject(index: int, uuid: Any, ct_hash: Any, error: FieldkitError, lang: str) -> ItemResult:
@@ -164,26 +165,45 @@ def _utc_ok(value: Any) -> bool:
     return True
 
 
-def _fast_header_ok(h: Any) -> bool:
-    """True only for headers the schema certainly accepts (see above)."""
+def _context_ok(h: dict[str, Any]) -> bool:
+    """The fields that are the same for most items of a batch (form, key, station,
+    enumerator, site, quota): checked once per distinct value (see ``_fast_header_ok``)."""
+    s = str
+    quota = h["quota"]
+    return bool(
+        type(h["form_id"]) is s and _P_IDENT(h["form_id"])
+        and type(h["form_hash"]) is s and _P_HEX64(h["form_hash"])
+        and type(h["key_id"]) is s and _P_KEY(h["key_id"])
+        and type(h["station"]) is s and _P_CODE(h["station"])
+        and type(h["enumerator"]) is s and _P_CODE(h["enumerator"])
+        and (h["site"] is None or (type(h["site"]) is s and _P_CODE(h["site"])))
+        and type(quota) is dict and len(quota) <= 16
+        and all(type(k) is s and _P_IDENT(k) and type(v) is s and _P_CODE(v)
+                for k, v in quota.items()))
+
+
+def _fast_header_ok(h: Any, seen: set[tuple[Any, ...]] | None = None) -> bool:
+    """True only for headers the schema certainly accepts (see above). ``seen`` (one
+    set per batch) remembers contexts already checked; a context is a tuple of strings
+    (or None), which compares equal only to the very same strings."""
     if not _FAST_ON or type(h) is not dict or h.keys() != _FAST_KEYS:
         return False
     s = str
     try:
-        quota = h["quota"]
+        if seen is None:
+            context = _context_ok(h)
+        else:
+            quota = h["quota"]
+            key = (h["form_id"], h["form_hash"], h["key_id"], h["station"], h["enumerator"],
+                   h["site"], *(quota.items() if type(quota) is dict else [quota]))
+            context = key in seen or _context_ok(h)
+            if context:
+                seen.add(key)
         sketch = h["sketch"]
         return bool(
-            type(h["v"]) is int and h["v"] == 1
+            context
+            and type(h["v"]) is int and h["v"] == 1
             and type(h["uuid"]) is s and _UUID.match(h["uuid"])
-            and type(h["form_id"]) is s and _P_IDENT(h["form_id"])
-            and type(h["form_hash"]) is s and _P_HEX64(h["form_hash"])
-            and type(h["key_id"]) is s and _P_KEY(h["key_id"])
-            and type(h["station"]) is s and _P_CODE(h["station"])
-            and type(h["enumerator"]) is s and _P_CODE(h["enumerator"])
-            and (h["site"] is None or (type(h["site"]) is s and _P_CODE(h["site"])))
-            and type(quota) is dict and len(quota) <= 16
-            and all(type(k) is s and _P_IDENT(k) and type(v) is s and _P_CODE(v)
-                    for k, v in quota.items())
             and type(h["outcome"]) is s and h["outcome"] in _OUTCOMES
             and (h["keep_partial"] is None or type(h["keep_partial"]) is bool)
             and _utc_ok(h["started_at"]) and _utc_ok(h["ended_at"])
@@ -198,6 +218,21 @@ def _fast_header_ok(h: Any) -> bool:
         return False
 
 
+@dataclass
+class _BatchMemo:
+    """What one batch's items share, worked out once: checked header contexts, and each
+    distinct quota's cell key and canonical JSON."""
+    contexts: set[tuple[Any, ...]] = field(default_factory=set)
+    quotas: dict[tuple[tuple[str, str], ...], tuple[str, str]] = field(default_factory=dict)
+
+    def quota(self, quota: dict[str, str]) -> tuple[str, str]:
+        key = tuple(quota.items())
+        known = self.quotas.get(key)
+        if known is None:
+            known = self.quotas[key] = (cell_key(quota), header_json(quota))
+        return known
+
+
 def header_json(h: dict[str, Any]) -> str:
     """Canonical JSON of a *validated* header. Every string in it matched an ASCII
     pattern, so NFC normalisation is a no-op and sorted compact JSON gives the very bytes
@@ -206,27 +241,31 @@ def header_json(h: dict[str, Any]) -> str:
 
 
 def check_item(raw: Any, *, station: str, forms: Mapping[str, tuple[str, bool]],
-               key_ids: frozenset[str], max_item_bytes: int = MAX_ITEM_BYTES) -> _Valid:
+               key_ids: frozenset[str], max_item_bytes: int = MAX_ITEM_BYTES,
+               memo: _BatchMemo | None = None) -> _Valid:
     """Validate one wire item without touching the database; raise ``FieldkitError``."""
-    uid, ct_hash = _ids_of(raw)
-    shown = uid if isinstance(uid, str) else "?"
     if not isinstance(raw, Mapping):
         raise FieldkitError("crypto.bad_item", uuid="?", reason="item is not an object")
-    extra = set(raw) - {"header", "ciphertext", "ct_hash"}
-    if extra:
+    uid, ct_hash = _ids_of(raw)
+    shown = uid if isinstance(uid, str) else "?"
+    if raw.keys() - {"header", "ciphertext", "ct_hash"}:
+        extra = sorted(map(str, raw.keys() - {"header", "ciphertext", "ct_hash"}))
         raise FieldkitError("crypto.bad_item", uuid=shown,
-                            reason="unknown fields: " + ", ".join(sorted(map(str, extra))))
+                            reason="unknown fields: " + ", ".join(extra))
+    memo = memo or _BatchMemo()
     header = raw.get("header")
-    if not _fast_header_ok(header):
+    if not _fast_header_ok(header, memo.contexts):
         header = validate_header(header)          # decides; raises crypto.bad_header
     # ranges the schema leaves open but storage needs (SQLite integers are 64-bit,
     # sketch values are packed as 32-bit): refuse instead of failing with a 500
     if header["n_answered"] > MAX_ANSWERS:
         raise FieldkitError("crypto.bad_header", uuid=shown, reason="n_answered is too large")
     sketch = header["sketch"]
-    if sketch is not None and (min(sketch) < 0 or max(sketch) > 0xFFFFFFFF):
-        raise FieldkitError("crypto.bad_header", uuid=shown,
-                            reason="sketch values must be 32-bit unsigned integers")
+    if sketch is not None:
+        low, high = min(sketch), max(sketch)
+        if low < 0 or high > 0xFFFFFFFF:
+            raise FieldkitError("crypto.bad_header", uuid=shown,
+                                reason="sketch values must be 32-bit unsigned integers")
     ct_b64 = raw.get("ciphertext")
     if not isinstance(ct_b64, str) or not isinstance(ct_hash, str):
         raise FieldkitError("crypto.bad_item", uuid=shown,
@@ -255,10 +294,11 @@ def check_item(raw: Any, *, station: str, forms: Mapping[str, tuple[str, bool]],
         raise FieldkitError("sync.form_not_approved", uuid=shown, form_hash=header["form_hash"])
     if header["key_id"] not in key_ids:
         raise FieldkitError("sync.unknown_key", uuid=shown, key_id=header["key_id"])
+    cell, quota_text = memo.quota(header["quota"])
     return _Valid(index=-1, header=header, ciphertext=ciphertext, ct_hash=ct_hash,
-                  cell=cell_key(header["quota"]), header_text=header_json(header),
-                  quota_text=header_json(header["quota"]),
-                  sketch_blob=dedup.pack(sketch) if sketch else None)
+                  cell=cell, header_text=header_json(header), quota_text=quota_text,
+                  sketch_blob=dedup.pack(sketch) if sketch else None,
+                  informative=sketch is not None and not low == high == dedup.EMPTY)
 
 
 def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -282,10 +322,11 @@ def ingest_batch(db: sqlite_utils.Database, station: str, items: Sequence[Any], 
     else:
         forms = form_index(db)
         key_ids = study_key_ids(db)
+        memo = _BatchMemo()
         for index, raw in enumerate(items):
             try:
                 valid = check_item(raw, station=station, forms=forms, key_ids=key_ids,
-                                   max_item_bytes=max_item_bytes)
+                                   max_item_bytes=max_item_bytes, memo=memo)
             except FieldkitError as err:
                 uid, ct_hash = _ids_of(raw)
                 slots.append(_reject(index, uid, ct_hash, err, lang))
@@ -402,8 +443,7 @@ def _store(db: sqlite_utils.Database, index: band_index.BandIndex, station: str,
             by_fp[(form_id, h["fingerprint"])] = (sid, uid)
         item = ItemResult(v.index, uid, v.ct_hash, status, flagged=status != "accepted")
         out[v.index] = item
-        if (status == "accepted" and h["n_answered"] >= dedup.MIN_TOKENS
-                and dedup.informative(h["sketch"])):
+        if status == "accepted" and v.informative and h["n_answered"] >= dedup.MIN_TOKENS:
             near_candidates.append((sid, v))
 
     db.conn.executemany(
