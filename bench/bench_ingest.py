@@ -200,7 +200,7 @@ def http_ingest_rate(study: StudyConfig, items: dict[str, list[Any]], directory:
                     accepted[0] += reply["summary"]["accepted"]
 
         threads = [threading.Thread(target=push, args=(name,)) for name in names]
-        cpu_before = _group_cpu_seconds(server.pid)
+        cpu_before, client_before = _group_cpu_seconds(server.pid), time.process_time()
         start = time.perf_counter()
         for t in threads:
             t.start()
@@ -208,11 +208,14 @@ def http_ingest_rate(study: StudyConfig, items: dict[str, list[Any]], directory:
             t.join()
         elapsed = time.perf_counter() - start
         cpu = _group_cpu_seconds(server.pid) - cpu_before
+        client = time.process_time() - client_before
         total = sum(len(v) for v in items.values())
         assert accepted[0] == total, accepted
     finally:
         server.terminate()
         server.wait(20)
+    print(f"    (client CPU {client / total * 1e6:.0f} us/item, server {cpu / total * 1e6:.0f}, "
+          f"{elapsed:.2f} s wall: {(client + cpu) / elapsed:.2f} cores busy)", flush=True)
     return total / elapsed, cpu / total * 1e6
 
 
@@ -274,7 +277,8 @@ def build_store(path: Path, n: int, table: Any, rng: random.Random) -> None:
 def lsh_cost(db: Any, built: Any, queries: list[list[int]]) -> tuple[float, int]:
     """Seconds per new item for the near-duplicate index work of ingest, in batches of
     100 as in sync: catching up on the rows the previous batch stored (adding them to the
-    index) and the lookup, candidate check and comparison of ``ingest._near_duplicates``.
+    index), the band keys, and the lookup, candidate check and comparison of
+    ``ingest._near_duplicates``.
     Storing the rows themselves is not counted; everything is rolled back after, and the
     index copied from ``built`` (a server keeps its index, so the store is warm)."""
     from aggregator import ingest
@@ -286,11 +290,13 @@ def lsh_cost(db: Any, built: Any, queries: list[list[int]]) -> tuple[float, int]
     elapsed = 0.0
     for i in range(0, len(queries), 100):
         items = [(base + 1 + k, ingest._Valid(k, {"uuid": f"q{k}", "form_id": FORM_ID,
-                                                  "sketch": queries[k]}, b"", "", "site=pune"))
+                                                  "sketch": queries[k], "n_answered": 40},
+                                              b"", "", "site=pune", informative=True))
                  for k in range(i, min(i + 100, len(queries)))]
         start = time.perf_counter()
         index.catch_up(db)
-        ingest._near_duplicates(db, index, items, out)
+        ingest._assign_buckets([v for _, v in items])
+        ingest._near_duplicates(db, index, ingest._Group(below=base + 1 + i), items, out)
         elapsed += time.perf_counter() - start
         db.conn.executemany(_INSERT, [_row(sid, v.header["sketch"]) for sid, v in items])
     db.conn.execute("ROLLBACK")

@@ -26,7 +26,6 @@ sketches takes a few seconds, once per worker start.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from functools import lru_cache
 from typing import Any, Sequence
@@ -34,6 +33,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from fieldkit import dedup
+
+from aggregator.db import process_local
 
 PER_BUCKET = 32           # newest N ids per bucket are candidates: bounded work per lookup
 MERGE_AT = 65_536         # recent entries merged into the sorted array in one go
@@ -262,17 +263,6 @@ class BandIndex:
         return found
 
 
-_INDEXES: dict[tuple[int, str], BandIndex] = {}
-_INDEXES_GUARD = threading.Lock()
-
-
 def for_database(db: Any) -> BandIndex:
-    """This process's index of ``db`` (by the database's own random id, so a new file at
-    an old path, or a forked worker, never inherits a stale index)."""
-    row = db.execute("SELECT database_id FROM instance WHERE id = 1").fetchone()
-    key = (os.getpid(), row[0] if row else f"conn-{id(db.conn)}")
-    with _INDEXES_GUARD:
-        index = _INDEXES.get(key)
-        if index is None:
-            index = _INDEXES[key] = BandIndex()
-        return index
+    """This process's index of ``db``."""
+    return process_local(db, "band_index", BandIndex)

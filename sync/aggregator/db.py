@@ -26,7 +26,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 import sqlite_utils
 
@@ -227,7 +227,16 @@ def _step3_band_index_in_memory(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO instance (id, database_id) VALUES (1, ?)", [secrets.token_hex(16)])
 
 
-STEPS = [_step1_schema, _step2_login_attempts, _step3_band_index_in_memory]
+def _step4_drop_unused_indexes(db: sqlite_utils.Database) -> None:
+    # No query reads submissions by (form_id, cell_key, counted) or (station,
+    # received_at): quota counts live in quota_counts, the dashboards group whole-table
+    # scans. Each index cost every stored submission a B-tree insert under the write lock.
+    db.execute("DROP INDEX submissions_cell")
+    db.execute("DROP INDEX submissions_station")
+
+
+STEPS = [_step1_schema, _step2_login_attempts, _step3_band_index_in_memory,
+         _step4_drop_unused_indexes]
 
 
 def migrate_aggregator(db: sqlite_utils.Database) -> int:
@@ -240,6 +249,30 @@ def open_aggregator_db(path: str | Path, *, migrate_schema: bool = True) -> sqli
     if migrate_schema:
         migrate_aggregator(db)
     return db
+
+
+_LOCAL: dict[tuple[int, str, str], Any] = {}
+_LOCAL_GUARD = threading.Lock()
+T = TypeVar("T")
+
+
+def process_local(db: sqlite_utils.Database, name: str, factory: Callable[[], T]) -> T:
+    """This process's one ``factory()`` object called ``name`` for the database ``db``.
+
+    Keyed by the database's own random id (table ``instance``), not its path, so a new
+    file at an old path never inherits another file's object, and by process id, so a
+    forked worker builds its own.
+    """
+    ident = getattr(db, "_fk_instance", None)
+    if ident is None:
+        row = db.execute("SELECT database_id FROM instance WHERE id = 1").fetchone()
+        ident = row[0] if row else f"connection-{id(db.conn)}"
+        db._fk_instance = ident  # type: ignore[attr-defined]
+    key = (os.getpid(), ident, name)
+    with _LOCAL_GUARD:
+        if key not in _LOCAL:
+            _LOCAL[key] = factory()
+        return _LOCAL[key]  # type: ignore[no-any-return]
 
 
 _WRITE_LOCKS: dict[str, tuple[threading.RLock, int]] = {}

@@ -21,9 +21,11 @@ header schema, base64), ``sync.ct_hash_mismatch`` (tampered or damaged),
 ``sync.form_mismatch``, ``sync.unknown_key``, ``sync.station_mismatch``,
 ``sync.station_revoked``, ``sync.training_item``.
 
-One rejected item never blocks the rest. The whole batch is one SQLite transaction:
-either every verdict is stored or none is (then the station simply sends it again,
-and a resend is harmless). Accepted completes whose similarity sketch shares an LSH
+One rejected item never blocks the rest. The whole batch is one SQLite transaction
+(or one savepoint of a transaction shared with other batches waiting at the same
+moment: ``aggregator.group_commit``): either every verdict is stored or none is (then
+the station simply sends it again, and a resend is harmless), and no batch is
+answered before its commit. Accepted completes whose similarity sketch shares an LSH
 band with a stored submission of the same form, at estimated similarity >=
 ``dedup.NEAR_DUPLICATE_THRESHOLD``, go to the review queue (``near_duplicate``);
 nothing is ever deleted.
@@ -52,8 +54,8 @@ from fieldkit.envelope import validate_header
 from fieldkit.errors import FieldkitError
 from fieldkit.quotas import cell_key
 
-from aggregator import band_index, quota_service
-from aggregator.db import transaction, utc_now
+from aggregator import band_index, group_commit, quota_service
+from aggregator.db import process_local, utc_now
 from aggregator.registry import form_index, study_key_ids
 
 MAX_ITEM_BYTES = 1_000_000        # ciphertext bytes; an interview is a few kB
@@ -114,6 +116,46 @@ class _Valid:
     quota_text: str = ""
     sketch_blob: bytes | None = None
     informative: bool = False      # has a sketch of a non-empty answer set
+    buckets: list[int] | None = None   # LSH band keys, if it is compared for near-copies
+    row: list[Any] | None = None       # its submissions row, verdict columns left blank
+
+
+# the submissions row ingest writes; the verdict columns are filled under the write lock
+_COLUMNS = ("id", "uuid", "ct_hash", "form_id", "form_hash", "key_id", "station",
+            "enumerator", "site", "cell_key", "quota", "outcome", "keep_partial",
+            "started_at", "ended_at", "n_answered", "fingerprint", "sketch", "over_quota",
+            "training", "payload", "header", "status", "counted", "over_target",
+            "received_at", "received_via")
+_ID, _STATUS, _COUNTED, _OVER_TARGET, _RECEIVED_AT = (
+    _COLUMNS.index(c) for c in ("id", "status", "counted", "over_target", "received_at"))
+_INSERT_SUBMISSION = (f"INSERT INTO submissions ({', '.join(_COLUMNS)}) "
+                      f"VALUES ({', '.join('?' * len(_COLUMNS))})")
+
+
+def _assign_buckets(items: list[_Valid]) -> None:
+    """The band keys of the items that will be compared for near-copies (those with a
+    sketch of at least MIN_TOKENS answers), in one vectorised call for the batch."""
+    compared = [v for v in items
+                if v.informative and v.header["n_answered"] >= dedup.MIN_TOKENS]
+    if compared:
+        keys = band_index.band_keys(np.array([v.header["sketch"] for v in compared],
+                                             dtype=np.uint64),
+                                    [v.header["form_id"] for v in compared]).tolist()
+        for v, row in zip(compared, keys):
+            v.buckets = row
+
+
+def _prepare(items: list[_Valid], via: str) -> None:
+    """Work done before taking the write lock: band keys, and each submissions row."""
+    _assign_buckets(items)
+    for v in items:
+        h = v.header
+        v.row = [None, h["uuid"], v.ct_hash, h["form_id"], h["form_hash"], h["key_id"],
+                 h["station"], h["enumerator"], h["site"], v.cell, v.quota_text,
+                 h["outcome"], None if h["keep_partial"] is None else int(h["keep_partial"]),
+                 h["started_at"], h["ended_at"], h["n_answered"], h["fingerprint"],
+                 v.sketch_blob, int(h["over_quota"]), int(h["training"]), h["payload"],
+                 v.header_text, None, None, None, None, via]
 
 
 def _reject(index: int, uuid: Any, ct_hash: Any, error: FieldkitError, lang: str) -> ItemResult:
@@ -306,19 +348,54 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]
         yield values[start:start + size]
 
 
+@dataclass(eq=False)
+class _IngestJob(group_commit.Job):
+    """One batch on its way to the group commit: validated slots in, results out."""
+    station: str = ""
+    via: str = "http"
+    revoked: bool = False
+    reported_pending: int | None = None
+    refresh_allocations: bool = False
+    n_items: int = 0
+    started: float = 0.0
+    slots: list[ItemResult | _Valid] = field(default_factory=list)
+    result: BatchResult = field(default_factory=BatchResult)
+
+
+@dataclass
+class _Group:
+    """What the batches of one transaction share for near-duplicate search: the index
+    holds the ids below ``below``; the group's own new rows (ids from ``below`` up) are
+    found through ``buckets`` (bucket -> ids) and ``sketches`` (id -> uuid, sketch)."""
+    below: int = 0
+    buckets: dict[int, list[int]] = field(default_factory=dict)
+    sketches: dict[int, tuple[str, list[int]]] = field(default_factory=dict)
+
+    def forget_from(self, first_id: int) -> None:
+        """Drop what a rolled-back batch (ids from ``first_id`` up) added."""
+        for ids in self.buckets.values():
+            while ids and ids[-1] >= first_id:
+                ids.pop()
+        for sid in [sid for sid in self.sketches if sid >= first_id]:
+            del self.sketches[sid]
+
+
 def ingest_batch(db: sqlite_utils.Database, station: str, items: Sequence[Any], *,
                  via: str = "http", revoked: bool = False, lang: str = "en",
                  reported_pending: int | None = None, refresh_allocations: bool = False,
                  max_item_bytes: int = MAX_ITEM_BYTES) -> BatchResult:
-    """Classify and store a batch in one transaction (see the module docstring)."""
-    started = time.perf_counter()
-    result = BatchResult()
-    slots: list[ItemResult | _Valid] = []
+    """Classify and store a batch in one transaction (see the module docstring); batches
+    of the same process that wait for the write lock together share it (group commit)."""
+    job = _IngestJob(station=station, via=via, revoked=revoked,
+                     reported_pending=reported_pending,
+                     refresh_allocations=refresh_allocations and not revoked,
+                     n_items=len(items), started=time.perf_counter())
     if revoked:
         for index, raw in enumerate(items):
             uid, ct_hash = _ids_of(raw)
-            slots.append(_reject(index, uid, ct_hash,
-                                 FieldkitError("sync.station_revoked", station=station), lang))
+            job.slots.append(_reject(index, uid, ct_hash,
+                                     FieldkitError("sync.station_revoked", station=station),
+                                     lang))
     else:
         forms = form_index(db)
         key_ids = study_key_ids(db)
@@ -329,45 +406,76 @@ def ingest_batch(db: sqlite_utils.Database, station: str, items: Sequence[Any], 
                                    max_item_bytes=max_item_bytes, memo=memo)
             except FieldkitError as err:
                 uid, ct_hash = _ids_of(raw)
-                slots.append(_reject(index, uid, ct_hash, err, lang))
+                job.slots.append(_reject(index, uid, ct_hash, err, lang))
                 continue
             valid.index = index
-            slots.append(valid)
-
-    valid_items = [s for s in slots if isinstance(s, _Valid)]
-    index = band_index.for_database(db) if valid_items else None
-    if index is not None:
-        index.catch_up(db)        # outside the write lock: other processes' commits
-    with transaction(db):
-        stored = (_store(db, index, station, valid_items, via, result)
-                  if index is not None else {})
-        for slot in slots:
-            result.results.append(slot if isinstance(slot, ItemResult) else stored[slot.index])
-        now = utc_now()
-        if via == "http":
-            db.execute("UPDATE stations SET last_sync_at = ?, reported_pending = "
-                       "COALESCE(?, reported_pending), reported_at = CASE WHEN ? IS NULL "
-                       "THEN reported_at ELSE ? END WHERE code = ?",
-                       [now, reported_pending, reported_pending, now, station])
-        elif result.counted:
-            quota_service.consume_allocation(db, station, result.counted)
-        summary = result.summary()
-        rejections = [[r.uuid, r.code] for r in result.results if r.status == "rejected"]
-        db.execute("INSERT INTO sync_log (station, at, via, items, accepted, duplicates, "
-                   "conflicts, duplicate_content, rejected, rejections, duration_ms) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   [station, now, via, len(items), summary["accepted"], summary["duplicates"],
-                    summary["conflicts"], summary["duplicate_content"], summary["rejected"],
-                    json.dumps(rejections[:1000]),
-                    int((time.perf_counter() - started) * 1000)])
-        if refresh_allocations and not revoked:
-            # same transaction: one commit (one fsync) per sync request
-            result.allocations = quota_service.refresh_allocations(db, station)
-    return result
+            job.slots.append(valid)
+    valid_items = [slot for slot in job.slots if isinstance(slot, _Valid)]
+    if valid_items:
+        _prepare(valid_items, via)
+        # outside the write lock: what other processes committed since the last batch
+        band_index.for_database(db).catch_up(db)
+    process_local(db, "group_commit", group_commit.GroupCommit).run(db, job, _write_group)
+    return job.result
 
 
-def _store(db: sqlite_utils.Database, index: band_index.BandIndex, station: str,
-           items: list[_Valid], via: str, result: BatchResult) -> dict[int, ItemResult]:
+def _next_id(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT COALESCE(MAX(id), 0) FROM submissions").fetchone()[0]) + 1
+
+
+def _write_group(db: sqlite_utils.Database, jobs: Sequence[group_commit.Job]) -> None:
+    """Inside the group's transaction: each batch in a savepoint (a group of one needs
+    none: its failure is the transaction's)."""
+    index = band_index.for_database(db)
+    group = _Group(below=_next_id(db))
+    index.catch_up(db, below=group.below)      # never this group's own rows
+    if len(jobs) == 1:
+        _write_job(db, index, jobs[0], group)  # type: ignore[arg-type]
+        return
+    for job in jobs:
+        first = _next_id(db)
+        db.conn.execute("SAVEPOINT ingest_batch")
+        try:
+            _write_job(db, index, job, group)  # type: ignore[arg-type]
+        except Exception as err:               # this batch only; the others go on
+            db.conn.execute("ROLLBACK TO ingest_batch")
+            group.forget_from(first)
+            job.error = err
+        db.conn.execute("RELEASE ingest_batch")
+
+
+def _write_job(db: sqlite_utils.Database, index: band_index.BandIndex, job: _IngestJob,
+               group: _Group) -> None:
+    result = job.result
+    valid_items = [s for s in job.slots if isinstance(s, _Valid)]
+    stored = (_store(db, index, group, job.station, valid_items, result)
+              if valid_items else {})
+    for slot in job.slots:
+        result.results.append(slot if isinstance(slot, ItemResult) else stored[slot.index])
+    now = utc_now()
+    if job.via == "http":
+        db.execute("UPDATE stations SET last_sync_at = ?, reported_pending = "
+                   "COALESCE(?, reported_pending), reported_at = CASE WHEN ? IS NULL "
+                   "THEN reported_at ELSE ? END WHERE code = ?",
+                   [now, job.reported_pending, job.reported_pending, now, job.station])
+    elif result.counted:
+        quota_service.consume_allocation(db, job.station, result.counted)
+    summary = result.summary()
+    rejections = [[r.uuid, r.code] for r in result.results if r.status == "rejected"]
+    db.execute("INSERT INTO sync_log (station, at, via, items, accepted, duplicates, "
+               "conflicts, duplicate_content, rejected, rejections, duration_ms) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               [job.station, now, job.via, job.n_items, summary["accepted"],
+                summary["duplicates"], summary["conflicts"], summary["duplicate_content"],
+                summary["rejected"], json.dumps(rejections[:1000]),
+                int((time.perf_counter() - job.started) * 1000)])
+    if job.refresh_allocations:
+        # same transaction: one commit (one fsync) per sync request
+        result.allocations = quota_service.refresh_allocations(db, job.station)
+
+
+def _store(db: sqlite_utils.Database, index: band_index.BandIndex, group: _Group,
+           station: str, items: list[_Valid], result: BatchResult) -> dict[int, ItemResult]:
     uuids = sorted({v.header["uuid"] for v in items})
     by_uuid: dict[str, list[tuple[int, str]]] = {}        # uuid -> [(id, ct_hash)]
     for chunk in _chunks(uuids):
@@ -390,8 +498,7 @@ def _store(db: sqlite_utils.Database, index: band_index.BandIndex, station: str,
                 by_fp.setdefault((form_id, fp), (sid, uid))
     cell_targets = quota_service.targets(db, {v.header["form_id"] for v in items})
     cell_counts = {k: n for k, n in quota_service.counts(db).items() if k in cell_targets}
-    next_id = (db.execute("SELECT COALESCE(MAX(id), 0) FROM submissions").fetchone()[0]) + 1
-    index.catch_up(db, below=next_id)      # what committed since, never this batch's rows
+    next_id = _next_id(db)
     received_at = utc_now()
 
     out: dict[int, ItemResult] = {}
@@ -429,34 +536,24 @@ def _store(db: sqlite_utils.Database, index: band_index.BandIndex, station: str,
             result.counted[key] = result.counted.get(key, 0) + 1
             day_key = (form_id, station, h["ended_at"][:10])
             activity[day_key] = activity.get(day_key, 0) + 1
-        sub_rows.append([
-            sid, uid, v.ct_hash, form_id, h["form_hash"], h["key_id"], h["station"],
-            h["enumerator"], h["site"], v.cell, v.quota_text,
-            h["outcome"], None if h["keep_partial"] is None else int(h["keep_partial"]),
-            h["started_at"], h["ended_at"], h["n_answered"], h["fingerprint"],
-            v.sketch_blob, int(h["over_quota"]), int(h["training"]),
-            h["payload"], v.header_text, status, int(counted),
-            int(over_target), received_at, via])
+        row: list[Any] = v.row  # type: ignore[assignment]   # made by _prepare
+        row[_ID], row[_STATUS], row[_COUNTED] = sid, status, int(counted)
+        row[_OVER_TARGET], row[_RECEIVED_AT] = int(over_target), received_at
+        sub_rows.append(row)
         ct_rows.append([sid, uid, v.ct_hash, v.ciphertext])
         by_uuid.setdefault(uid, []).append((sid, v.ct_hash))
         if h["fingerprint"] and (form_id, h["fingerprint"]) not in by_fp:
             by_fp[(form_id, h["fingerprint"])] = (sid, uid)
         item = ItemResult(v.index, uid, v.ct_hash, status, flagged=status != "accepted")
         out[v.index] = item
-        if status == "accepted" and v.informative and h["n_answered"] >= dedup.MIN_TOKENS:
+        if status == "accepted" and v.buckets is not None:
             near_candidates.append((sid, v))
 
-    db.conn.executemany(
-        "INSERT INTO submissions (id, uuid, ct_hash, form_id, form_hash, key_id, station, "
-        "enumerator, site, cell_key, quota, outcome, keep_partial, started_at, ended_at, "
-        "n_answered, fingerprint, sketch, over_quota, training, payload, header, status, "
-        "counted, over_target, received_at, received_via) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        sub_rows)
+    db.conn.executemany(_INSERT_SUBMISSION, sub_rows)
     db.conn.executemany("INSERT INTO ciphertexts (submission_id, uuid, ct_hash, ciphertext) "
                    "VALUES (?, ?, ?, ?)", ct_rows)
     quota_service.add_completes_many(db, result.counted, activity)
-    reviews.extend(_near_duplicates(db, index, near_candidates, out))
+    reviews.extend(_near_duplicates(db, index, group, near_candidates, out))
     now = utc_now()
     db.conn.executemany("INSERT OR IGNORE INTO review_items (kind, form_id, uuid_a, uuid_b, "
                    "submission_a, submission_b, score, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -464,7 +561,7 @@ def _store(db: sqlite_utils.Database, index: band_index.BandIndex, station: str,
     return out
 
 
-def _near_duplicates(db: sqlite_utils.Database, index: band_index.BandIndex,
+def _near_duplicates(db: sqlite_utils.Database, index: band_index.BandIndex, group: _Group,
                      items: list[tuple[int, _Valid]], out: dict[int, ItemResult]
                      ) -> list[list[Any]]:
     """Near-duplicate candidates of new accepted sketches; returns review rows.
@@ -476,20 +573,17 @@ def _near_duplicates(db: sqlite_utils.Database, index: band_index.BandIndex,
     ``dedup.MIN_BAND_HITS`` bands with the new one: survey answers overlap a lot by
     chance (few options per question), and single-band collisions with unrelated
     interviews grow with the store, while a real near-copy shares several bands (see
-    ``fieldkit.dedup``). Later items of the batch see earlier ones. Candidates' sketches
-    are read in one query and compared; pairs at or above the threshold go to the
-    review queue. The new rows reach the index after they commit (``catch_up``).
+    ``fieldkit.dedup``). Later items of the batch, and of the batches sharing its
+    transaction, see earlier ones (``group``). Candidates' sketches are read in one
+    query and compared; pairs at or above the threshold go to the review queue. The new
+    rows reach the index after they commit (``catch_up``).
     """
     if not items:
         return []
-    key_rows = band_index.band_keys(
-        np.array([v.header["sketch"] for _, v in items], np.uint64),
-        [v.header["form_id"] for _, v in items])
-    in_store = index.candidates(key_rows)
-    keys = key_rows.tolist()
-    in_batch: dict[int, list[int]] = {}            # bucket -> ids of this batch so far
+    keys = [v.buckets or [] for _, v in items]
+    in_store = index.candidates(np.array(keys, dtype=np.uint64))
     to_fetch = sorted({cid for found in in_store for cid in found})
-    sketches: dict[int, tuple[str, list[int]]] = {}
+    sketches = group.sketches            # this group's new rows, and now the candidates
     for chunk in _chunks(to_fetch):
         for cid, cuid, blob in db.execute(
                 f"SELECT id, uuid, sketch FROM submissions WHERE id IN "
@@ -501,7 +595,7 @@ def _near_duplicates(db: sqlite_utils.Database, index: band_index.BandIndex,
         sketch = v.header["sketch"]
         hits: dict[int, int] = {}
         for bucket in row:
-            for cid in in_batch.get(bucket, ()):
+            for cid in group.buckets.get(bucket, ()):
                 hits[cid] = hits.get(cid, 0) + 1
         for cid in found + [c for c, n in hits.items() if n >= dedup.MIN_BAND_HITS]:
             if cid not in sketches:
@@ -513,8 +607,8 @@ def _near_duplicates(db: sqlite_utils.Database, index: band_index.BandIndex,
                                 v.header["uuid"], cid, sid, round(score, 4)])
                 out[v.index].flagged = True
         for bucket in row:
-            in_batch.setdefault(bucket, []).append(sid)
-        sketches[sid] = (v.header["uuid"], list(sketch))
+            group.buckets.setdefault(bucket, []).append(sid)
+        sketches[sid] = (v.header["uuid"], sketch)
     return reviews
 
 
