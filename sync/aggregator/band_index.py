@@ -209,7 +209,7 @@ class BandIndex:
         bits = len(buckets).bit_length() - 1            # 1-2 buckets per partition
         self._shift = _U32(32 - bits)
         counts = np.bincount((buckets >> self._shift).astype(np.intp), minlength=1 << bits)
-        self._directory = np.zeros((1 << bits) + 1, dtype=np.int64)
+        self._directory = np.zeros((1 << bits) + 1, dtype=np.int32)
         np.cumsum(counts, out=self._directory[1:])
         self._columns = np.arange(min(_WIDEST, int(counts.max())), dtype=np.int64)
 
