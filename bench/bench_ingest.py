@@ -31,7 +31,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid as uuid_mod
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +42,13 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey  #
 from fieldkit import dedup  # noqa: E402
 from fieldkit.canonical import canonical_json  # noqa: E402
 from fieldkit.crypto import seal  # noqa: E402
+from fieldkit.envelope import new_uuid  # noqa: E402
 from fieldkit.db import open_db  # noqa: E402
 from fieldkit.study import StudyConfig, key_id_for  # noqa: E402
 
 FORM_ID, FORM_HASH = "police", "f" * 63 + "1"
 QUESTIONS, OPTIONS = 40, 6
+START_MS = 1_795_420_800_000          # 2026-11-23T08:00:00Z
 # skewed answer shares, as in the report's tables (most people pick one or two options)
 WEIGHTS = [0.42, 0.25, 0.14, 0.09, 0.06, 0.04]
 
@@ -70,13 +71,15 @@ def answers_for(rng: random.Random) -> dict[str, str]:
 
 
 def make_items(study: StudyConfig, station: str, n: int, seed: int) -> list[Any]:
+    """``n`` sealed submissions as one station makes them: uuids are UUIDv7
+    (``envelope.new_uuid``), one interview started every minute from 08:00."""
     rng = random.Random(seed)
     items = []
-    for _ in range(n):
+    for k in range(n):
         answers = answers_for(rng)
         site = rng.choice(["pune", "mumbai", "nagpur", "thane", "palghar"])
         header = {
-            "v": 1, "uuid": str(uuid_mod.UUID(int=rng.getrandbits(128), version=4)),
+            "v": 1, "uuid": new_uuid(START_MS + k * 60_000 + seed, rng.getrandbits(74)),
             "form_id": FORM_ID, "form_hash": FORM_HASH, "station": station,
             "enumerator": "E01", "site": site, "quota": {"site": site},
             "outcome": "completed", "keep_partial": None,

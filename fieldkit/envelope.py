@@ -29,6 +29,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import secrets
+import time
 import uuid as uuid_mod
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -160,17 +162,33 @@ def utc_timestamp(moment: datetime | None = None) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def new_uuid(unix_ms: int | None = None, random_bits: int | None = None) -> str:
+    """A UUIDv7 (RFC 9562): 48 bits of Unix time in milliseconds, then 74 random bits.
+
+    Submission uuids are made when an interview starts. Time-ordered uuids keep the
+    aggregator's uuid index growing at its end, so a sync batch touches a few index
+    pages instead of one per item (random uuid4s: ~100 pages, 400 KB of WAL per batch
+    of 100). The time they carry is no news: the clear header has ``started_at``.
+    ``unix_ms`` and ``random_bits`` are for tests and benchmarks.
+    """
+    ms = time.time_ns() // 1_000_000 if unix_ms is None else unix_ms
+    rand = secrets.randbits(74) if random_bits is None else random_bits & ((1 << 74) - 1)
+    value = ((ms & ((1 << 48) - 1)) << 80) | (0x7 << 76) | ((rand >> 62) << 64) \
+        | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    return str(uuid_mod.UUID(int=value))
+
+
 def new_header(**fields: Any) -> dict[str, Any]:
     """A header with defaults for everything optional; ``fields`` override.
 
     Callers must give at least ``form_id``, ``form_hash``, ``station``,
     ``enumerator`` and ``outcome``; ``key_id`` is filled in by ``seal``. A fresh
-    uuid4 and the current time are used unless given. Not validated here (``seal``
+    uuid (``new_uuid``) and the current time are used unless given. Not validated here (``seal``
     validates).
     """
     now = utc_timestamp()
     header: dict[str, Any] = {
-        "v": HEADER_VERSION, "uuid": str(uuid_mod.uuid4()), "site": None, "quota": {},
+        "v": HEADER_VERSION, "uuid": new_uuid(), "site": None, "quota": {},
         "keep_partial": None, "started_at": now, "ended_at": now, "n_answered": 0,
         "fingerprint": None, "sketch": None, "over_quota": False, "training": False,
         "payload": "hpke",

@@ -35,11 +35,11 @@ import random
 import secrets
 import threading
 import time
-import uuid as uuid_mod
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 
+from fieldkit.envelope import new_uuid
 from fieldkit.i18n import N_, normalise_language
 
 RESERVED = ("_dk", "_pna", "_skip")
@@ -107,7 +107,7 @@ class Interview:
         if mode not in ("laptop", "self"):
             raise ValueError(f"unknown mode {mode!r}")
         self.id = secrets.token_urlsafe(18)
-        self.uuid = str(uuid_mod.uuid4())
+        self.uuid = new_uuid()
         self.form = form
         self.lang = normalise_language(lang)
         self.start_lang = self.lang

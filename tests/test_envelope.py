@@ -101,3 +101,20 @@ def test_bad_wire_items_are_refused_naming_the_submission(change):
 def test_non_object_wire_item():
     with pytest.raises(FieldkitError):
         SealedItem.from_wire(["header"])
+
+
+def test_new_uuids_are_version_7_and_ordered_by_time() -> None:
+    import uuid as uuid_mod
+
+    from fieldkit.envelope import new_uuid
+
+    made = [new_uuid(unix_ms=1_795_420_800_000 + k) for k in range(50)]
+    assert made == sorted(made) and len(set(made)) == 50
+    for text in made:
+        parsed = uuid_mod.UUID(text)
+        assert parsed.version == 7 and parsed.variant == uuid_mod.RFC_4122
+        assert str(parsed) == text                       # canonical: the header accepts it
+    # the first 48 bits are the start time in milliseconds, the rest is random
+    assert int(made[0].replace("-", "")[:12], 16) == 1_795_420_800_000
+    assert new_uuid(unix_ms=5) != new_uuid(unix_ms=5)
+    assert uuid_mod.UUID(validate_header(header())["uuid"]).version == 7
