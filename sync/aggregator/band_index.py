@@ -134,14 +134,11 @@ class BandIndex:
         arrays = [self._buckets, self._starts, self._ids, self._directory]
         return sum(a.nbytes for a in arrays if a is not None)
 
-    def catch_up(self, db: Any, below: int | None = None) -> int:
-        """Index rows committed since the last call (ids up to ``below - 1`` if given,
-        so a caller inside a write transaction can keep its own rows out). Returns the
-        number of submissions added."""
+    def catch_up(self, db: Any) -> int:
+        """Index the rows committed since the last call; returns how many were added.
+        Call it outside a write transaction, which would show the caller's own rows."""
         with self._lock:
             top = db.execute("SELECT COALESCE(MAX(id), 0) FROM submissions").fetchone()[0]
-            if below is not None:
-                top = min(top, below - 1)
             if top < self.upto:          # the database was replaced or restored: start over
                 self._reset()
             added = 0

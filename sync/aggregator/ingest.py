@@ -364,20 +364,55 @@ class _IngestJob(group_commit.Job):
 
 @dataclass
 class _Group:
-    """What the batches of one transaction share for near-duplicate search: the index
-    holds the ids below ``below``; the group's own new rows (ids from ``below`` up) are
-    found through ``buckets`` (bucket -> ids) and ``sketches`` (id -> uuid, sketch)."""
+    """What the batches of one transaction share for near-duplicate search: rows the
+    in-memory index does not hold yet, i.e. rows other workers committed since this
+    worker last caught up (read under the lock) and the group's own new rows (ids from
+    ``below`` up), as band keys, ids and sketches."""
     below: int = 0
-    buckets: dict[int, list[int]] = field(default_factory=dict)
+    keys: np.ndarray = field(default_factory=lambda: np.empty((0, dedup.BANDS), np.uint64))
+    ids: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
     sketches: dict[int, tuple[str, list[int]]] = field(default_factory=dict)
+
+    def add(self, ids: Sequence[int], keys: np.ndarray) -> None:
+        self.ids = np.concatenate([self.ids, np.asarray(ids, dtype=np.uint64)])
+        self.keys = np.concatenate([self.keys, keys.astype(np.uint64)])
 
     def forget_from(self, first_id: int) -> None:
         """Drop what a rolled-back batch (ids from ``first_id`` up) added."""
-        for ids in self.buckets.values():
-            while ids and ids[-1] >= first_id:
-                ids.pop()
+        keep = self.ids < np.uint64(first_id)
+        self.ids, self.keys = self.ids[keep], self.keys[keep]
         for sid in [sid for sid in self.sketches if sid >= first_id]:
             del self.sketches[sid]
+
+    def pairs(self, ids: np.ndarray, keys: np.ndarray) -> dict[int, list[int]]:
+        """For each new row (``ids``, ``keys``), the earlier rows of the group (lower
+        ids, new ones included) sharing ``MIN_BAND_HITS`` buckets with it, each bucket
+        giving at most its newest ``band_index.PER_BUCKET``: one sort, then Python only
+        over buckets that occur twice (chance collisions are few at this size)."""
+        all_ids = np.concatenate([self.ids, ids])
+        flat = np.concatenate([self.keys, keys]).ravel()
+        owner = np.repeat(all_ids, dedup.BANDS)
+        order = np.lexsort((owner, flat))
+        bucket, owner = flat[order], owner[order].tolist()
+        repeated = np.flatnonzero(bucket[1:] == bucket[:-1]).tolist()
+        new = set(ids.tolist())
+        hits: dict[tuple[int, int], int] = {}
+        k = 0
+        while k < len(repeated):            # each run of one bucket: owners ascending
+            start = end = repeated[k]
+            while k < len(repeated) and repeated[k] == end:
+                end, k = end + 1, k + 1
+            run = owner[start:end + 1]
+            for j, later in enumerate(run):
+                if later in new:
+                    for earlier in run[max(0, j - band_index.PER_BUCKET):j]:
+                        if earlier != later:
+                            hits[(earlier, later)] = hits.get((earlier, later), 0) + 1
+        found: dict[int, list[int]] = {}
+        for (earlier, later), n in hits.items():
+            if n >= dedup.MIN_BAND_HITS:
+                found.setdefault(later, []).append(earlier)
+        return found
 
 
 def ingest_batch(db: sqlite_utils.Database, station: str, items: Sequence[Any], *,
@@ -428,7 +463,7 @@ def _write_group(db: sqlite_utils.Database, jobs: Sequence[group_commit.Job]) ->
     none: its failure is the transaction's)."""
     index = band_index.for_database(db)
     group = _Group(below=_next_id(db))
-    index.catch_up(db, below=group.below)      # never this group's own rows
+    _add_uncaught_rows(db, index, group)
     if len(jobs) == 1:
         _write_job(db, index, jobs[0], group)  # type: ignore[arg-type]
         return
@@ -442,6 +477,28 @@ def _write_group(db: sqlite_utils.Database, jobs: Sequence[group_commit.Job]) ->
             group.forget_from(first)
             job.error = err
         db.conn.execute("RELEASE ingest_batch")
+
+
+def _add_uncaught_rows(db: sqlite_utils.Database, index: band_index.BandIndex,
+                       group: _Group) -> None:
+    """Rows committed since this worker's index last caught up (another worker's batch,
+    usually): searched with the group's own rows. Adding them to the index proper (a
+    Python dict per bucket) is left to the next catch-up, outside the write lock."""
+    rows = db.execute(
+        "SELECT id, uuid, form_id, sketch FROM submissions WHERE id > ? AND id < ? "
+        "AND status = 'accepted' AND sketch IS NOT NULL AND n_answered >= ? ORDER BY id",
+        [index.upto, group.below, dedup.MIN_TOKENS]).fetchall()
+    rows = [r for r in rows if len(r[3]) == 4 * dedup.K]
+    if not rows:
+        return
+    sketches = band_index.unpack_sketches([r[3] for r in rows])
+    usable = band_index.informative_rows(sketches).tolist()
+    rows = [r for r, ok in zip(rows, usable) if ok]
+    if rows:
+        group.add([r[0] for r in rows], band_index.band_keys(
+            sketches[np.asarray(usable)], [r[2] for r in rows]))
+        for sid, uid, _, blob in rows:
+            group.sketches[sid] = (uid, dedup.unpack(blob))
 
 
 def _write_job(db: sqlite_utils.Database, index: band_index.BandIndex, job: _IngestJob,
@@ -580,24 +637,25 @@ def _near_duplicates(db: sqlite_utils.Database, index: band_index.BandIndex, gro
     """
     if not items:
         return []
-    keys = [v.buckets or [] for _, v in items]
-    in_store = index.candidates(np.array(keys, dtype=np.uint64))
+    keys = np.array([v.buckets or [] for _, v in items], dtype=np.uint64)
+    sids = np.array([sid for sid, _ in items], dtype=np.uint64)
+    in_store = index.candidates(keys)
+    in_group = group.pairs(sids, keys)
     to_fetch = sorted({cid for found in in_store for cid in found})
-    sketches = group.sketches            # this group's new rows, and now the candidates
+    sketches = group.sketches            # the group's rows, and now the candidates
     for chunk in _chunks(to_fetch):
         for cid, cuid, blob in db.execute(
                 f"SELECT id, uuid, sketch FROM submissions WHERE id IN "
                 f"({','.join('?' * len(chunk))})", list(chunk)).fetchall():
             if blob:
                 sketches[cid] = (cuid, dedup.unpack(blob))
+    for sid, v in items:
+        sketches[sid] = (v.header["uuid"], v.header["sketch"])
+    group.add(sids.tolist(), keys)
     reviews: list[list[Any]] = []
-    for (sid, v), row, found in zip(items, keys, in_store):
+    for (sid, v), found in zip(items, in_store):
         sketch = v.header["sketch"]
-        hits: dict[int, int] = {}
-        for bucket in row:
-            for cid in group.buckets.get(bucket, ()):
-                hits[cid] = hits.get(cid, 0) + 1
-        for cid in found + [c for c, n in hits.items() if n >= dedup.MIN_BAND_HITS]:
+        for cid in dict.fromkeys(found + in_group.get(sid, [])):
             if cid not in sketches:
                 continue
             cuid, other = sketches[cid]
@@ -606,9 +664,6 @@ def _near_duplicates(db: sqlite_utils.Database, index: band_index.BandIndex, gro
                 reviews.append(["near_duplicate", v.header["form_id"], cuid,
                                 v.header["uuid"], cid, sid, round(score, 4)])
                 out[v.index].flagged = True
-        for bucket in row:
-            group.buckets.setdefault(bucket, []).append(sid)
-        sketches[sid] = (v.header["uuid"], sketch)
     return reviews
 
 
