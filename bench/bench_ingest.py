@@ -256,8 +256,10 @@ _INSERT = ("INSERT INTO submissions (id, uuid, ct_hash, form_id, form_hash, key_
 
 
 def _row(sid: int, sketch: list[int]) -> tuple[Any, ...]:
-    """An accepted submission row with this sketch (the other columns are filler)."""
-    return (sid, f"u{sid:09d}", f"c{sid}", FORM_ID, *_FILLER, None, dedup.pack(sketch),
+    """An accepted submission row with this sketch and a fingerprint of its own (the
+    other columns are filler)."""
+    fingerprint = hashlib.sha256(b"bench %d" % sid).hexdigest()
+    return (sid, f"u{sid:09d}", f"c{sid}", FORM_ID, *_FILLER, fingerprint, dedup.pack(sketch),
             0, 0, "hpke", "{}", "accepted", 1, 0, "2026-11-23T11:00:00Z", "http")
 
 
@@ -402,11 +404,11 @@ def main() -> None:
             # measured alternately, round by round (machine noise hits both alike)
             from aggregator.app import tune_connection
             conns = {size: tune_connection(open_db(path)) for size, path in paths.items()}
-            from aggregator.band_index import BandIndex
+            from aggregator.memory_index import MemoryIndex
             built = {}
             for size, db in conns.items():
                 start = time.perf_counter()
-                built[size] = BandIndex()
+                built[size] = MemoryIndex()
                 built[size].catch_up(db)
                 print(f"  index of {size} stored built in {time.perf_counter() - start:.1f} s "
                       f"({built[size].nbytes / 1e6:.0f} MB)", flush=True)

@@ -10,7 +10,7 @@ in the clear header. The aggregator compares them without ever seeing an answer:
 - ``sketch``: a keyed MinHash of the ``question=answer`` tokens (k values). The share of
   equal positions in two sketches estimates the Jaccard similarity of the two answer
   sets: a near-copy (possible fabrication or double entry) scores close to 1.
-- LSH banding (the aggregator's ``band_index``): the sketch cut into ``b`` bands of
+- LSH banding (the aggregator's ``memory_index``): the sketch cut into ``b`` bands of
   ``r`` values; two sketches that share at least ``MIN_BAND_HITS`` bands are candidates. Survey answers overlap a
   lot by chance (a few options per question: two unrelated respondents have Jaccard
   ~0.15-0.3), so single-band collisions with unrelated interviews grow with the store;

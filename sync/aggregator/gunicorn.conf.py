@@ -21,7 +21,7 @@ Sized for the target machine: 2 cores, one SQLite file.
   must get it back from threads busy validating other requests; with 5 ms turns the
   lock was held much longer than its work (+6-8% ingest throughput measured).
 * ``post_worker_init``: each worker builds its in-memory near-duplicate index
-  (``aggregator.band_index``) before it serves, not during its first sync: a few
+  (``aggregator.memory_index``) before it serves, not during its first sync: a few
   seconds at a million stored submissions.
 * Bind to loopback; in the field put a TLS reverse proxy (nginx/caddy) in front and
   set ``forwarded_allow_ips`` to it.
@@ -58,7 +58,7 @@ def post_fork(server, worker):  # type: ignore[no-untyped-def]
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
-    from aggregator.band_index import for_database
+    from aggregator.memory_index import for_database
 
     get_db = worker.wsgi.config.get("GET_DB")
     if get_db is not None:

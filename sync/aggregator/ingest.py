@@ -54,7 +54,7 @@ from fieldkit.envelope import validate_header
 from fieldkit.errors import FieldkitError
 from fieldkit.quotas import cell_key
 
-from aggregator import band_index, group_commit, quota_service
+from aggregator import group_commit, memory_index, quota_service
 from aggregator.db import process_local, utc_now
 from aggregator.registry import form_index, study_key_ids
 
@@ -138,7 +138,7 @@ def _assign_buckets(items: list[_Valid]) -> None:
     compared = [v for v in items
                 if v.informative and v.header["n_answered"] >= dedup.MIN_TOKENS]
     if compared:
-        keys = band_index.band_keys(np.array([v.header["sketch"] for v in compared],
+        keys = memory_index.band_keys(np.array([v.header["sketch"] for v in compared],
                                              dtype=np.uint64),
                                     [v.header["form_id"] for v in compared]).tolist()
         for v, row in zip(compared, keys):
@@ -387,7 +387,7 @@ class _Group:
     def pairs(self, ids: np.ndarray, keys: np.ndarray) -> dict[int, list[int]]:
         """For each new row (``ids``, ``keys``), the earlier rows of the group (lower
         ids, new ones included) sharing ``MIN_BAND_HITS`` buckets with it, each bucket
-        giving at most its newest ``band_index.PER_BUCKET``: one sort, then Python only
+        giving at most its newest ``memory_index.PER_BUCKET``: one sort, then Python only
         over buckets that occur twice (chance collisions are few at this size)."""
         all_ids = np.concatenate([self.ids, ids])
         flat = np.concatenate([self.keys, keys]).ravel()
@@ -405,7 +405,7 @@ class _Group:
             run = owner[start:end + 1]
             for j, later in enumerate(run):
                 if later in new:
-                    for earlier in run[max(0, j - band_index.PER_BUCKET):j]:
+                    for earlier in run[max(0, j - memory_index.PER_BUCKET):j]:
                         if earlier != later:
                             hits[(earlier, later)] = hits.get((earlier, later), 0) + 1
         found: dict[int, list[int]] = {}
@@ -449,7 +449,7 @@ def ingest_batch(db: sqlite_utils.Database, station: str, items: Sequence[Any], 
     if valid_items:
         _prepare(valid_items, via)
         # outside the write lock: what other processes committed since the last batch
-        band_index.for_database(db).catch_up(db)
+        memory_index.for_database(db).catch_up(db)
     process_local(db, "group_commit", group_commit.GroupCommit).run(db, job, _write_group)
     return job.result
 
@@ -461,7 +461,7 @@ def _next_id(db: sqlite_utils.Database) -> int:
 def _write_group(db: sqlite_utils.Database, jobs: Sequence[group_commit.Job]) -> None:
     """Inside the group's transaction: each batch in a savepoint (a group of one needs
     none: its failure is the transaction's)."""
-    index = band_index.for_database(db)
+    index = memory_index.for_database(db)
     group = _Group(below=_next_id(db))
     _add_uncaught_rows(db, index, group)
     if len(jobs) == 1:
@@ -479,7 +479,7 @@ def _write_group(db: sqlite_utils.Database, jobs: Sequence[group_commit.Job]) ->
         db.conn.execute("RELEASE ingest_batch")
 
 
-def _add_uncaught_rows(db: sqlite_utils.Database, index: band_index.BandIndex,
+def _add_uncaught_rows(db: sqlite_utils.Database, index: memory_index.MemoryIndex,
                        group: _Group) -> None:
     """Rows committed since this worker's index last caught up (another worker's batch,
     usually): searched with the group's own rows. Adding them to the index proper (a
@@ -491,17 +491,17 @@ def _add_uncaught_rows(db: sqlite_utils.Database, index: band_index.BandIndex,
     rows = [r for r in rows if len(r[3]) == 4 * dedup.K]
     if not rows:
         return
-    sketches = band_index.unpack_sketches([r[3] for r in rows])
-    usable = band_index.informative_rows(sketches).tolist()
+    sketches = memory_index.unpack_sketches([r[3] for r in rows])
+    usable = memory_index.informative_rows(sketches).tolist()
     rows = [r for r, ok in zip(rows, usable) if ok]
     if rows:
-        group.add([r[0] for r in rows], band_index.band_keys(
+        group.add([r[0] for r in rows], memory_index.band_keys(
             sketches[np.asarray(usable)], [r[2] for r in rows]))
         for sid, uid, _, blob in rows:
             group.sketches[sid] = (uid, dedup.unpack(blob))
 
 
-def _write_job(db: sqlite_utils.Database, index: band_index.BandIndex, job: _IngestJob,
+def _write_job(db: sqlite_utils.Database, index: memory_index.MemoryIndex, job: _IngestJob,
                group: _Group) -> None:
     result = job.result
     valid_items = [s for s in job.slots if isinstance(s, _Valid)]
@@ -531,7 +531,33 @@ def _write_job(db: sqlite_utils.Database, index: band_index.BandIndex, job: _Ing
         result.allocations = quota_service.refresh_allocations(db, job.station)
 
 
-def _store(db: sqlite_utils.Database, index: band_index.BandIndex, group: _Group,
+def _fingerprint_hits(db: sqlite_utils.Database, index: memory_index.MemoryIndex,
+                      items: list[_Valid]) -> dict[tuple[str, str], tuple[int, str]]:
+    """The oldest stored, non-conflict submission with each item's (form, fingerprint):
+    candidates from the in-memory index (rows up to its ``upto``) and the rows after it
+    (another worker's last batch, this group's own), checked against the table."""
+    wanted = {(v.header["form_id"], v.header["fingerprint"]) for v in items
+              if v.header["fingerprint"]}
+    if not wanted:
+        return {}
+    upto = index.upto                     # read first: rows after it are read below
+    pairs = sorted(wanted)
+    found = index.same_fingerprint(memory_index.fingerprint_keys(
+        [fp for _, fp in pairs], [form_id for form_id, _ in pairs]))
+    ids = sorted({sid for hits in found for sid in hits if sid <= upto})
+    rows = [row for chunk in _chunks(ids) for row in db.execute(
+        f"SELECT id, uuid, form_id, fingerprint, status FROM submissions WHERE id IN "
+        f"({','.join('?' * len(chunk))})", list(chunk)).fetchall()]
+    rows += db.execute("SELECT id, uuid, form_id, fingerprint, status FROM submissions "
+                       "WHERE id > ? AND fingerprint IS NOT NULL", [upto]).fetchall()
+    by_fp: dict[tuple[str, str], tuple[int, str]] = {}
+    for sid, uid, form_id, fp, status in sorted(rows):
+        if status != "conflict" and (form_id, fp) in wanted:
+            by_fp.setdefault((form_id, fp), (sid, uid))
+    return by_fp
+
+
+def _store(db: sqlite_utils.Database, index: memory_index.MemoryIndex, group: _Group,
            station: str, items: list[_Valid], result: BatchResult) -> dict[int, ItemResult]:
     uuids = sorted({v.header["uuid"] for v in items})
     by_uuid: dict[str, list[tuple[int, str]]] = {}        # uuid -> [(id, ct_hash)]
@@ -540,19 +566,7 @@ def _store(db: sqlite_utils.Database, index: band_index.BandIndex, group: _Group
                 f"SELECT id, uuid, ct_hash FROM submissions WHERE uuid IN "
                 f"({','.join('?' * len(chunk))}) ORDER BY id", list(chunk)).fetchall():
             by_uuid.setdefault(uid, []).append((sid, ct))
-    fps_by_form: dict[str, set[str]] = {}
-    for v in items:
-        if v.header["fingerprint"]:
-            fps_by_form.setdefault(v.header["form_id"], set()).add(v.header["fingerprint"])
-    by_fp: dict[tuple[str, str], tuple[int, str]] = {}   # (form_id, fp) -> (id, uuid)
-    for form_id, fps in sorted(fps_by_form.items()):
-        for chunk in _chunks(sorted(fps)):
-            # form_id first: the lookup is an index search, not a scan of the store
-            for sid, uid, fp in db.execute(
-                    f"SELECT id, uuid, fingerprint FROM submissions WHERE form_id = ? AND "
-                    f"fingerprint IN ({','.join('?' * len(chunk))}) AND status != 'conflict' "
-                    f"ORDER BY id", [form_id, *chunk]).fetchall():
-                by_fp.setdefault((form_id, fp), (sid, uid))
+    by_fp = _fingerprint_hits(db, index, items)      # (form_id, fp) -> (id, uuid)
     cell_targets = quota_service.targets(db, {v.header["form_id"] for v in items})
     cell_counts = {k: n for k, n in quota_service.counts(db).items() if k in cell_targets}
     next_id = _next_id(db)
@@ -618,14 +632,14 @@ def _store(db: sqlite_utils.Database, index: band_index.BandIndex, group: _Group
     return out
 
 
-def _near_duplicates(db: sqlite_utils.Database, index: band_index.BandIndex, group: _Group,
+def _near_duplicates(db: sqlite_utils.Database, index: memory_index.MemoryIndex, group: _Group,
                      items: list[tuple[int, _Valid]], out: dict[int, ItemResult]
                      ) -> list[list[Any]]:
     """Near-duplicate candidates of new accepted sketches; returns review rows.
 
     The batch's band keys are looked up together in the in-memory LSH index
-    (``aggregator.band_index``; each bucket gives at most its newest
-    ``band_index.PER_BUCKET`` ids, so the work per item is bounded whatever the size of
+    (``aggregator.memory_index``; each bucket gives at most its newest
+    ``memory_index.PER_BUCKET`` ids, so the work per item is bounded whatever the size of
     the store). A stored submission becomes a candidate only if it shares at least
     ``dedup.MIN_BAND_HITS`` bands with the new one: survey answers overlap a lot by
     chance (few options per question), and single-band collisions with unrelated
@@ -639,7 +653,7 @@ def _near_duplicates(db: sqlite_utils.Database, index: band_index.BandIndex, gro
         return []
     keys = np.array([v.buckets or [] for _, v in items], dtype=np.uint64)
     sids = np.array([sid for sid, _ in items], dtype=np.uint64)
-    in_store = index.candidates(keys)
+    in_store = index.near(keys)
     in_group = group.pairs(sids, keys)
     to_fetch = sorted({cid for found in in_store for cid in found})
     sketches = group.sketches            # the group's rows, and now the candidates

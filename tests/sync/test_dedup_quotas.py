@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from aggregator import band_index
+from aggregator import memory_index
 from fieldkit import dedup
 from fieldkit.quotas import (MET, OPEN, OVER, Target, allocate_share, cell_key, parse_cell_key,
                              should_warn, status)
@@ -35,7 +35,7 @@ def test_sketch_similarity_tracks_answer_overlap() -> None:
     assert dedup.similarity(s_base, s_other) < 0.5
     # near-copies share an LSH bucket; the same answers under another key do not
     def buckets(sketch: list[int], form_id: str) -> set[int]:
-        return set(band_index.band_keys(np.array([sketch]), [form_id]).ravel().tolist())
+        return set(memory_index.band_keys(np.array([sketch]), [form_id]).ravel().tolist())
 
     assert buckets(s_base, "police") & buckets(s_near, "police")
     assert not buckets(s_base, "police") & buckets(s_base, "other_form")

@@ -1,5 +1,5 @@
-"""The in-memory near-duplicate index (aggregator.band_index): built from the stored
-sketches, caught up on what other processes commit, never fed by a rolled-back batch,
+"""The in-memory indexes (aggregator.memory_index): built from the stored
+submissions, caught up on what other processes commit, never fed by a rolled-back batch,
 and the same whether entries arrived one batch at a time or in bulk."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from aggregator import band_index, ingest, quota_service, stations
+from aggregator import memory_index, ingest, quota_service, stations
 from aggregator.db import open_aggregator_db
 from fieldkit import dedup
 
@@ -92,11 +92,35 @@ def test_rows_committed_after_the_last_catch_up_are_searched_under_the_lock(
     ingest.ingest_batch(db, "st1", [first.to_wire()])
     [reply] = _ingest_in_another_process(tmp_path / "agg.db", [second])
     assert reply["flagged"] is True
-    monkeypatch.setattr(band_index.BandIndex, "catch_up", lambda self, db: 0)
+    monkeypatch.setattr(memory_index.MemoryIndex, "catch_up", lambda self, db: 0)
     [result] = ingest.ingest_batch(db, "st1", [third.to_wire()]).results
     assert result.flagged
     assert _pairs(db) == {(first.uuid, second.uuid), (first.uuid, third.uuid),
                           (second.uuid, third.uuid)}
+
+
+def test_duplicate_content_is_found_in_the_index_and_after_it(
+        tmp_path: Path, fixed_study: Study, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = _db(tmp_path, fixed_study)
+    rng = random.Random(5)
+    answers = {f"q{i:02d}": rng.choice("abcde") for i in range(40)}
+    twins = [make_item(fixed_study, station="st1", answers=answers) for _ in range(4)]
+    other = make_item(fixed_study, station="st1")
+    [reply] = _ingest_in_another_process(tmp_path / "agg.db", [twins[0]])
+    assert reply["status"] == "accepted"
+    # through this process's index (caught up before the write lock)
+    statuses = [r.status for r in ingest.ingest_batch(
+        db, "st1", [twins[1].to_wire(), other.to_wire()]).results]
+    assert statuses == ["duplicate_content", "accepted"]
+    # committed after this process last caught up: read from the table under the lock
+    [reply] = _ingest_in_another_process(tmp_path / "agg.db", [twins[2]])
+    assert reply["status"] == "duplicate_content"
+    monkeypatch.setattr(memory_index.MemoryIndex, "catch_up", lambda self, db: 0)
+    [result] = ingest.ingest_batch(db, "st1", [twins[3].to_wire()]).results
+    assert result.status == "duplicate_content"
+    first = db.execute("SELECT id FROM submissions WHERE uuid = ?", [twins[0].uuid]).fetchone()
+    assert {row[0] for row in db.execute(
+        "SELECT submission_a FROM review_items WHERE kind = 'duplicate_content'")} == {first[0]}
 
 
 def test_a_rolled_back_batch_never_reaches_the_index(tmp_path: Path, fixed_study: Study,
@@ -135,25 +159,25 @@ def test_a_new_database_at_the_same_path_gets_its_own_index(tmp_path: Path,
 
 
 class _Store:
-    """Just enough of a database for BandIndex.catch_up: submissions with sketches."""
+    """Just enough of a database for MemoryIndex.catch_up: submissions with sketches."""
 
     def __init__(self, tmp_path: Path) -> None:
         from fieldkit.db import open_db
         self.db = open_db(tmp_path / "store.db")
         self.db.execute("CREATE TABLE submissions (id INTEGER PRIMARY KEY, form_id TEXT, "
-                        "sketch BLOB, status TEXT, n_answered INTEGER)")
+                        "sketch BLOB, status TEXT, n_answered INTEGER, fingerprint TEXT)")
 
     def add(self, sketches: list[list[int]], form_id: str = "police") -> None:
         top = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM submissions").fetchone()[0]
         with self.db.conn:
             self.db.conn.executemany(
-                "INSERT INTO submissions VALUES (?, ?, ?, 'accepted', 40)",
+                "INSERT INTO submissions VALUES (?, ?, ?, 'accepted', 40, NULL)",
                 [(top + 1 + k, form_id, dedup.pack(s)) for k, s in enumerate(sketches)])
 
 
 def test_each_bucket_gives_its_newest_ids_whether_merged_or_recent(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(band_index, "MERGE_AT", 8 * 16)      # merge after 16 submissions
+    monkeypatch.setattr(memory_index, "MERGE_AT", 8 * 16)      # merge after 16 submissions
     rng = random.Random(3)
     same = [rng.getrandbits(32) for _ in range(dedup.K)]
     half = same[:32] + [rng.getrandbits(32) for _ in range(32)]   # shares 4 of 8 bands
@@ -162,42 +186,44 @@ def test_each_bucket_gives_its_newest_ids_whether_merged_or_recent(
         return [rng.getrandbits(32) for _ in range(dedup.K)]
 
     store = _Store(tmp_path)
-    incremental = band_index.BandIndex()
+    incremental = memory_index.MemoryIndex()
     for _ in range(5):                  # 5 batches of 10: merges and recent entries mixed
         store.add([same] * 7 + [other() for _ in range(3)])
         incremental.catch_up(store.db)
-    bulk = band_index.BandIndex()
-    monkeypatch.setattr(band_index, "MERGE_AT", 8)            # one bulk build ...
-    monkeypatch.setattr(band_index, "DIRECTORY_FROM", 16)     # ... searched by directory
+    bulk = memory_index.MemoryIndex()
+    monkeypatch.setattr(memory_index, "MERGE_AT", 8)            # one bulk build ...
+    monkeypatch.setattr(memory_index, "DIRECTORY_FROM", 16)     # ... searched by directory
     bulk.catch_up(store.db)
-    assert bulk._directory is not None and incremental._directory is None
+    assert bulk.bands._directory is not None and incremental.bands._directory is None
     newest = {sid for batch in range(5) for sid in range(batch * 10 + 1, batch * 10 + 8)}
-    newest = set(sorted(newest)[-band_index.PER_BUCKET:])     # 35 share; 32 are kept
-    stored = band_index.unpack_sketches([r[0] for r in store.db.execute(
+    newest = set(sorted(newest)[-memory_index.PER_BUCKET:])     # 35 share; 32 are kept
+    stored = memory_index.unpack_sketches([r[0] for r in store.db.execute(
         "SELECT sketch FROM submissions ORDER BY id")])
-    queries = np.vstack([stored, band_index.unpack_sketches([dedup.pack(half)])])
-    keys = band_index.band_keys(queries, ["police"] * len(queries))
+    queries = np.vstack([stored, memory_index.unpack_sketches([dedup.pack(half)])])
+    keys = memory_index.band_keys(queries, ["police"] * len(queries))
     for index in (incremental, bulk):
-        found = index.candidates(keys)
+        found = index.near(keys)
         assert set(found[-1]) == newest                       # 4 shared bands: a candidate
         assert all(set(found[k]) == newest for k in range(50) if k + 1 in newest)
         # an unrelated sketch shares no bucket, except with itself
         assert found[7] == [8] and found[49] == [50]
     # the same sketch under another form shares no bucket
-    assert incremental.candidates(band_index.band_keys(np.array([same]), ["officials"])) == [[]]
+    assert incremental.near(memory_index.band_keys(np.array([same]), ["officials"])) == [[]]
     # a sketch sharing only one band is not a candidate
     one_band = same[:8] + [rng.getrandbits(32) for _ in range(56)]
-    assert bulk.candidates(band_index.band_keys(np.array([one_band]), ["police"])) == [[]]
+    assert bulk.near(memory_index.band_keys(np.array([one_band]), ["police"])) == [[]]
 
 
 def test_catch_up_adds_only_new_rows_with_a_usable_sketch(tmp_path: Path) -> None:
     store = _Store(tmp_path)
     rng = random.Random(4)
     store.add([[rng.getrandbits(32) for _ in range(dedup.K)] for _ in range(2)])
-    index = band_index.BandIndex()
+    index = memory_index.MemoryIndex()
     assert index.catch_up(store.db) == 2 and index.upto == 2
     store.add([[rng.getrandbits(32) for _ in range(dedup.K)] for _ in range(2)])
     assert index.catch_up(store.db) == 2 and index.upto == 4
+    assert len(index.bands) == 4 * dedup.BANDS
     empty = [dedup.EMPTY] * dedup.K                 # an empty answer set is not indexed
     store.add([empty])
-    assert index.catch_up(store.db) == 0 and index.upto == 5
+    assert index.catch_up(store.db) == 1 and index.upto == 5
+    assert len(index.bands) == 4 * dedup.BANDS
