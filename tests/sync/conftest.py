@@ -10,12 +10,19 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synctools import AggregatorProcess, Study, make_study, prepare_aggregator  # noqa: E402
+from synctools import (AggregatorProcess, Study, fixed_sketch_key, make_study,  # noqa: E402
+                       prepare_aggregator)
 
 
 @pytest.fixture
 def study() -> Study:
     return make_study()
+
+
+@pytest.fixture
+def fixed_study(study: Study) -> Study:
+    """The study with a fixed sketch key, for tests that expect a near-copy flagged."""
+    return fixed_sketch_key(study)
 
 
 @pytest.fixture

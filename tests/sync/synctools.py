@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -49,6 +50,13 @@ def make_study() -> Study:
                          fingerprint_secret=secrets.token_bytes(32),
                          sketch_secret=secrets.token_bytes(32))
     return Study(config, private)
+
+
+def fixed_sketch_key(study: Study, key: bytes = b"\x07" * 32) -> Study:
+    """The same study with a fixed sketch key (the aggregator never needs that key).
+    MinHash is an estimate: with a random key, a one-answer change falls under the 0.9
+    review threshold a few runs in a hundred, so tests expecting a flag fix the key."""
+    return Study(dataclasses.replace(study.config, sketch_secret=key), study.private_key)
 
 
 def random_answers(rng: random.Random, n: int = 20) -> dict[str, Any]:
@@ -105,6 +113,19 @@ def prepare_aggregator(db_path: Path, study: Study, *, stations: tuple[str, ...]
               for name in stations}
     db.conn.close()
     return tokens
+
+
+def enrolled_aggregator(db_path: Path, study: Study, *,
+                        stations: tuple[str, ...] = ("st1",)) -> Any:
+    """``prepare_aggregator`` with every station enrolled; the open database."""
+    from aggregator import stations as station_service
+    from aggregator.db import open_aggregator_db
+
+    tokens = prepare_aggregator(db_path, study, stations=stations)
+    db = open_aggregator_db(db_path)
+    for name in stations:
+        station_service.enroll(db, tokens[name])
+    return db
 
 
 def free_port() -> int:

@@ -4,7 +4,6 @@ in a group is rolled back alone."""
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import threading
 import time
@@ -13,21 +12,17 @@ from typing import Any
 
 import pytest
 
-from aggregator import group_commit, ingest, quota_service, stations
+from aggregator import group_commit, ingest, quota_service
 from aggregator.db import open_aggregator_db, process_local, transaction
 
-from synctools import Study, make_item, prepare_aggregator
+from synctools import Study, enrolled_aggregator, make_item
 
 STATIONS = ("st1", "st2", "st3")
 
 
 def _prepared(tmp_path: Path, study: Study) -> Path:
     path = tmp_path / "agg.db"
-    tokens = prepare_aggregator(path, study, stations=STATIONS)
-    db = open_aggregator_db(path)
-    for name in STATIONS:
-        stations.enroll(db, tokens[name])
-    db.conn.close()
+    enrolled_aggregator(path, study, stations=STATIONS).conn.close()
     return path
 
 
@@ -72,12 +67,6 @@ def _near_copy_batches(study: Study) -> dict[str, list[Any]]:
         + [make_item(study, station="st2") for _ in range(3)],
         "st3": [make_item(study, station="st3") for _ in range(4)],
     }
-
-
-@pytest.fixture
-def fixed_study(study: Study) -> Study:
-    return Study(dataclasses.replace(study.config, sketch_secret=b"\x07" * 32),
-                 study.private_key)
 
 
 def test_batches_waiting_together_share_one_commit(tmp_path: Path,

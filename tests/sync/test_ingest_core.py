@@ -4,8 +4,6 @@ sealed over, and review decisions move quota counts without deleting anything.""
 
 from __future__ import annotations
 
-import dataclasses
-
 import copy
 import random
 from pathlib import Path
@@ -13,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from aggregator import ingest, quota_service, review, stations
-from aggregator.db import open_aggregator_db, transaction
+from aggregator import ingest, quota_service, review
+from aggregator.db import transaction
 from fieldkit.canonical import canonical_json
 from fieldkit.envelope import validate_header
 from fieldkit.errors import FieldkitError
 
-from synctools import FORM_ID, Study, make_item, prepare_aggregator
+from synctools import FORM_ID, Study, enrolled_aggregator, make_item
 
 MUTATIONS: list[Any] = [
     None, True, False, 0, 1, -1, 2, 1.0, "", "x", "1", "true", "pune", "PUNE", " pune",
@@ -67,11 +65,7 @@ def test_stored_header_is_the_canonical_json_bound_into_hpke(study: Study) -> No
 
 
 def _db(tmp_path: Path, study: Study) -> Any:
-    path = tmp_path / "agg.db"
-    tokens = prepare_aggregator(path, study, stations=("st1",))
-    db = open_aggregator_db(path)
-    stations.enroll(db, tokens["st1"])
-    return db
+    return enrolled_aggregator(tmp_path / "agg.db", study)
 
 
 def test_one_transaction_per_batch_nothing_half_stored(tmp_path: Path, study: Study,
@@ -93,11 +87,9 @@ def test_one_transaction_per_batch_nothing_half_stored(tmp_path: Path, study: St
     assert result.summary()["accepted"] == 10
 
 
-def test_review_decisions_move_counts_and_delete_nothing(tmp_path: Path, study: Study) -> None:
-    # A fixed sketch key: MinHash is an estimate, and with a random key a one-answer
-    # change falls under the review threshold in about 3 runs in 100.
-    study = Study(dataclasses.replace(study.config, sketch_secret=b"\x07" * 32),
-                  study.private_key)
+def test_review_decisions_move_counts_and_delete_nothing(tmp_path: Path,
+                                                          fixed_study: Study) -> None:
+    study = fixed_study
     db = _db(tmp_path, study)
     rng = random.Random(8)
     answers = {f"q{i:02d}": rng.choice("abcde") for i in range(40)}
@@ -140,12 +132,10 @@ def test_quota_reply_shape_and_over_target_marking(tmp_path: Path, study: Study)
 
 
 def test_near_copies_are_found_and_unrelated_interviews_are_not(tmp_path: Path,
-                                                                study: Study) -> None:
-    # A fixed sketch key: over random keys 111-119 of the 120 copies are found (mean
-    # 115, as MinHash predicts at similarity 0.95), and a random key fell under the
-    # bar below in about 1 run in 40.
-    study = Study(dataclasses.replace(study.config, sketch_secret=b"\x07" * 32),
-                  study.private_key)
+                                                                fixed_study: Study) -> None:
+    # over random sketch keys 111-119 of the 120 copies are found (mean 115, as MinHash
+    # predicts at similarity 0.95); a random key fell under the bar below ~1 run in 40
+    study = fixed_study
     db = _db(tmp_path, study)
     rng = random.Random(99)
     weights = [0.42, 0.25, 0.14, 0.09, 0.06, 0.04]     # skewed, like real answer shares

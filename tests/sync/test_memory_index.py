@@ -4,7 +4,6 @@ and the same whether entries arrived one batch at a time or in bulk."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import random
@@ -16,29 +15,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from aggregator import memory_index, ingest, quota_service, stations
-from aggregator.db import open_aggregator_db
+from aggregator import ingest, memory_index, quota_service
 from fieldkit import dedup
 
-from synctools import Study, make_item, prepare_aggregator
+from synctools import Study, enrolled_aggregator, make_item
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def fixed_study(study: Study) -> Study:
-    # a fixed sketch key: with a random key a one-answer change falls under the review
-    # threshold in a few runs in a hundred (MinHash is an estimate)
-    return Study(dataclasses.replace(study.config, sketch_secret=b"\x07" * 32),
-                 study.private_key)
-
-
 def _db(tmp_path: Path, study: Study) -> Any:
-    path = tmp_path / "agg.db"
-    tokens = prepare_aggregator(path, study, stations=("st1",))
-    db = open_aggregator_db(path)
-    stations.enroll(db, tokens["st1"])
-    return db
+    return enrolled_aggregator(tmp_path / "agg.db", study)
 
 
 def _near_copies(study: Study, n: int) -> list[Any]:

@@ -3,7 +3,6 @@ over loopback HTTP: enrollment, sync, dedup verdicts, and strict request handlin
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import json
 import random
@@ -19,8 +18,8 @@ from fieldkit.envelope import SealedItem
 from fieldkit.errors import FieldkitError
 
 from synctools import (FORM_HASH, UNAPPROVED_HASH, UNKNOWN_HASH, AggregatorProcess, Study,
-                       assert_counted_once, db_counts, make_item, post, post_json,
-                       station_outbox)
+                       assert_counted_once, db_counts, fixed_sketch_key, make_item, post,
+                       post_json, station_outbox)
 
 pytestmark = pytest.mark.slow
 
@@ -131,10 +130,7 @@ def test_conflict_duplicate_content_and_near_duplicates_are_kept_and_flagged(
     db_path, tokens = agg_db
     agg = aggregator_process()
     credential = _enrolled(agg, tokens)
-    # a fixed sketch key (the aggregator never needs it): MinHash is an estimate, and
-    # with a random key a one-answer change falls under the threshold ~1 run in 20
-    study = Study(dataclasses.replace(study.config, sketch_secret=b"\x01" * 32),
-                  study.private_key)
+    study = fixed_sketch_key(study, b"\x01" * 32)      # see fixed_sketch_key
     rng = random.Random(3)
     answers = {f"q{i:02d}": rng.choice("abcde") for i in range(40)}
     original = make_item(study, station="st1", answers=answers)
