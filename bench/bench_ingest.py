@@ -301,7 +301,7 @@ def lsh_cost(db: Any, built: Any, queries: list[list[int]]) -> tuple[float, int]
     db.conn.execute("BEGIN IMMEDIATE")
     elapsed = 0.0
     for i in range(0, len(queries), 100):
-        items = [(base + 1 + k, ingest._Valid(k, {"uuid": f"q{k}", "form_id": FORM_ID,
+        items = [(base + 1 + k, ingest.CheckedItem(k, {"uuid": f"q{k}", "form_id": FORM_ID,
                                                   "sketch": queries[k], "n_answered": 40},
                                               b"", "", "site=pune", informative=True))
                  for k in range(i, min(i + 100, len(queries)))]

@@ -15,11 +15,8 @@ duplicate_content   same keyed fingerprint under another UUID (same        yes  
 rejected            with a machine-readable ``code`` (see below)           no        no
 ==================  =====================================================  ========  =====
 
-Rejection codes: ``crypto.bad_header`` / ``crypto.bad_item`` (the envelope's own checks:
-header schema, base64), ``sync.ct_hash_mismatch`` (tampered or damaged),
-``sync.item_too_large``, ``sync.unknown_form``, ``sync.form_not_approved``,
-``sync.form_mismatch``, ``sync.unknown_key``, ``sync.station_mismatch``,
-``sync.station_revoked``, ``sync.training_item``.
+Rejection codes: those of ``aggregator.item_checks`` (each item checked on its own,
+before the write lock), and ``sync.station_revoked``.
 
 One rejected item never blocks the rest. The whole batch is one SQLite transaction
 (or one savepoint of a transaction shared with other batches waiting at the same
@@ -35,56 +32,27 @@ The aggregator validates headers and hashes; it never opens a ciphertext.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import json
 import time
-from datetime import datetime
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
-import orjson
 import sqlite_utils
 
 from fieldkit import dedup
-from fieldkit import envelope
-from fieldkit.envelope import validate_header
 from fieldkit.errors import FieldkitError
-from fieldkit.quotas import cell_key
 
 from aggregator import group_commit, memory_index, quota_service
 from aggregator.db import process_local, utc_now
+from aggregator.item_checks import (MAX_ITEM_BYTES, BatchMemo, CheckedItem, ItemResult,
+                                    check_item, ids_of, reject)
 from aggregator.registry import form_index, study_key_ids
 
-MAX_ITEM_BYTES = 1_000_000        # ciphertext bytes; an interview is a few kB
 MAX_BATCH_ITEMS = 500
-MAX_ANSWERS = 100_000             # n_answered beyond this is not an interview
 STORED_STATUSES = ("accepted", "conflict", "duplicate_content")
 ACKED_STATUSES = ("accepted", "duplicate", "conflict", "duplicate_content")
 _CHUNK = 400                      # SQLite bound parameters per IN (...)
-
-
-@dataclass
-class ItemResult:
-    index: int
-    uuid: str | None
-    ct_hash: str | None
-    status: str
-    code: str | None = None
-    message: str | None = None
-    flagged: bool = False          # sent to the review queue
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"index": self.index, "uuid": self.uuid, "ct_hash": self.ct_hash,
-                               "status": self.status}
-        if self.code:
-            out["code"] = self.code
-            out["message"] = self.message
-        if self.flagged:
-            out["flagged"] = True
-        return out
 
 
 @dataclass
@@ -103,23 +71,6 @@ class BatchResult:
                 "rejected": self.count("rejected")}
 
 
-@dataclass
-class _Valid:
-    """A checked item, with everything the write phase needs computed beforehand, so the
-    time spent holding the database's write lock is only reads, inserts and commit."""
-    index: int
-    header: dict[str, Any]
-    ciphertext: bytes
-    ct_hash: str
-    cell: str
-    header_text: str = ""
-    quota_text: str = ""
-    sketch_blob: bytes | None = None
-    informative: bool = False      # has a sketch of a non-empty answer set
-    buckets: list[int] | None = None   # LSH band keys, if it is compared for near-copies
-    row: list[Any] | None = None       # its submissions row, verdict columns left blank
-
-
 # the submissions row ingest writes; the verdict columns are filled under the write lock
 _COLUMNS = ("id", "uuid", "ct_hash", "form_id", "form_hash", "key_id", "station",
             "enumerator", "site", "cell_key", "quota", "outcome", "keep_partial",
@@ -132,7 +83,7 @@ _INSERT_SUBMISSION = (f"INSERT INTO submissions ({', '.join(_COLUMNS)}) "
                       f"VALUES ({', '.join('?' * len(_COLUMNS))})")
 
 
-def _assign_buckets(items: list[_Valid]) -> None:
+def _assign_buckets(items: list[CheckedItem]) -> None:
     """The band keys of the items that will be compared for near-copies (those with a
     sketch of at least MIN_TOKENS answers), in one vectorised call for the batch."""
     compared = [v for v in items
@@ -145,7 +96,7 @@ def _assign_buckets(items: list[_Valid]) -> None:
             v.buckets = row
 
 
-def _prepare(items: list[_Valid], via: str) -> None:
+def _prepare(items: list[CheckedItem], via: str) -> None:
     """Work done before taking the write lock: band keys, and each submissions row."""
     _assign_buckets(items)
     for v in items:
@@ -156,191 +107,6 @@ def _prepare(items: list[_Valid], via: str) -> None:
                  h["started_at"], h["ended_at"], h["n_answered"], h["fingerprint"],
                  v.sketch_blob, int(h["over_quota"]), int(h["training"]), h["payload"],
                  v.header_text, None, None, None, None, via]
-
-
-def _reject(index: int, uuid: Any, ct_hash: Any, error: FieldkitError, lang: str) -> ItemResult:
-    return ItemResult(index=index, uuid=uuid if isinstance(uuid, str) else None,
-                      ct_hash=ct_hash if isinstance(ct_hash, str) else None, status="rejected",
-                      code=error.code, message=error.message(lang))
-
-
-def _ids_of(raw: Any) -> tuple[Any, Any]:
-    if not isinstance(raw, Mapping):
-        return None, None
-    header = raw.get("header")
-    uid = header.get("uuid") if isinstance(header, Mapping) else None
-    return uid, raw.get("ct_hash")
-
-
-# --- header validation: marshmallow is the authority, a mirror of it is the fast path ----
-# ``envelope.validate_header`` (marshmallow) costs ~250 us per header, which alone would
-# cap ingest near 4,000 items/s per core. ``_fast_header_ok`` mirrors the schema with the
-# envelope's own patterns; it may only *accept* what the schema accepts (a test fuzzes
-# this), and anything it does not accept goes to the schema, which decides and words the
-# error. If the schema's field list changes, the fast path switches itself off.
-_UUID = __import__("re").compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_FAST_KEYS = frozenset({"v", "uuid", "form_id", "form_hash", "key_id", "station", "enumerator",
-                        "site", "quota", "outcome", "keep_partial", "started_at", "ended_at",
-                        "n_answered", "fingerprint", "sketch", "over_quota", "training",
-                        "payload"})
-try:
-    _FAST_ON = (frozenset(envelope.HeaderSchema().fields) == _FAST_KEYS
-                and envelope.HEADER_VERSION == 1)
-    _P_IDENT, _P_CODE = envelope._IDENT.match, envelope._CODE.match
-    _P_HEX64, _P_KEY, _P_UTC = envelope._HEX64.match, envelope._KEY_ID.match, envelope._UTC.match
-    _OUTCOMES, _PAYLOADS = frozenset(envelope.OUTCOMES), frozenset(envelope.PAYLOAD_KINDS)
-    _SKETCH_LEN = envelope.SKETCH_LENGTH
-except AttributeError:          # the envelope changed shape: always use the schema
-    _FAST_ON = False
-
-
-_INT_ONLY = {int}        # exact type: a JSON true/false is a bool, which the schema refuses
-
-
-def _utc_ok(value: Any) -> bool:
-    if type(value) is not str or not _P_UTC(value):
-        return False
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
-
-
-def _context_ok(h: dict[str, Any]) -> bool:
-    """The fields that are the same for most items of a batch (form, key, station,
-    enumerator, site, quota): checked once per distinct value (see ``_fast_header_ok``)."""
-    s = str
-    quota = h["quota"]
-    return bool(
-        type(h["form_id"]) is s and _P_IDENT(h["form_id"])
-        and type(h["form_hash"]) is s and _P_HEX64(h["form_hash"])
-        and type(h["key_id"]) is s and _P_KEY(h["key_id"])
-        and type(h["station"]) is s and _P_CODE(h["station"])
-        and type(h["enumerator"]) is s and _P_CODE(h["enumerator"])
-        and (h["site"] is None or (type(h["site"]) is s and _P_CODE(h["site"])))
-        and type(quota) is dict and len(quota) <= 16
-        and all(type(k) is s and _P_IDENT(k) and type(v) is s and _P_CODE(v)
-                for k, v in quota.items()))
-
-
-def _fast_header_ok(h: Any, seen: set[tuple[Any, ...]] | None = None) -> bool:
-    """True only for headers the schema certainly accepts (see above). ``seen`` (one
-    set per batch) remembers contexts already checked; a context is a tuple of strings
-    (or None), which compares equal only to the very same strings."""
-    if not _FAST_ON or type(h) is not dict or h.keys() != _FAST_KEYS:
-        return False
-    s = str
-    try:
-        if seen is None:
-            context = _context_ok(h)
-        else:
-            quota = h["quota"]
-            key = (h["form_id"], h["form_hash"], h["key_id"], h["station"], h["enumerator"],
-                   h["site"], *(quota.items() if type(quota) is dict else [quota]))
-            context = key in seen or _context_ok(h)
-            if context:
-                seen.add(key)
-        sketch = h["sketch"]
-        return bool(
-            context
-            and type(h["v"]) is int and h["v"] == 1
-            and type(h["uuid"]) is s and _UUID.match(h["uuid"])
-            and type(h["outcome"]) is s and h["outcome"] in _OUTCOMES
-            and (h["keep_partial"] is None or type(h["keep_partial"]) is bool)
-            and _utc_ok(h["started_at"]) and _utc_ok(h["ended_at"])
-            and type(h["n_answered"]) is int and h["n_answered"] >= 0
-            and (h["fingerprint"] is None
-                 or (type(h["fingerprint"]) is s and _P_HEX64(h["fingerprint"])))
-            and (sketch is None or (type(sketch) is list and len(sketch) == _SKETCH_LEN
-                                    and set(map(type, sketch)) == _INT_ONLY))
-            and type(h["over_quota"]) is bool and type(h["training"]) is bool
-            and type(h["payload"]) is s and h["payload"] in _PAYLOADS)
-    except (TypeError, ValueError):
-        return False
-
-
-@dataclass
-class _BatchMemo:
-    """What one batch's items share, worked out once: checked header contexts, and each
-    distinct quota's cell key and canonical JSON."""
-    contexts: set[tuple[Any, ...]] = field(default_factory=set)
-    quotas: dict[tuple[tuple[str, str], ...], tuple[str, str]] = field(default_factory=dict)
-
-    def quota(self, quota: dict[str, str]) -> tuple[str, str]:
-        key = tuple(quota.items())
-        known = self.quotas.get(key)
-        if known is None:
-            known = self.quotas[key] = (cell_key(quota), header_json(quota))
-        return known
-
-
-def header_json(h: dict[str, Any]) -> str:
-    """Canonical JSON of a *validated* header. Every string in it matched an ASCII
-    pattern, so NFC normalisation is a no-op and sorted compact JSON gives the very bytes
-    of ``canonical_json`` (a test checks); orjson writes it ~10x faster than ``json``."""
-    return orjson.dumps(h, option=orjson.OPT_SORT_KEYS).decode("ascii")
-
-
-def check_item(raw: Any, *, station: str, forms: Mapping[str, tuple[str, bool]],
-               key_ids: frozenset[str], max_item_bytes: int = MAX_ITEM_BYTES,
-               memo: _BatchMemo | None = None) -> _Valid:
-    """Validate one wire item without touching the database; raise ``FieldkitError``."""
-    if not isinstance(raw, Mapping):
-        raise FieldkitError("crypto.bad_item", uuid="?", reason="item is not an object")
-    uid, ct_hash = _ids_of(raw)
-    shown = uid if isinstance(uid, str) else "?"
-    if raw.keys() - {"header", "ciphertext", "ct_hash"}:
-        extra = sorted(map(str, raw.keys() - {"header", "ciphertext", "ct_hash"}))
-        raise FieldkitError("crypto.bad_item", uuid=shown,
-                            reason="unknown fields: " + ", ".join(extra))
-    memo = memo or _BatchMemo()
-    header = raw.get("header")
-    if not _fast_header_ok(header, memo.contexts):
-        header = validate_header(header)          # decides; raises crypto.bad_header
-    # ranges the schema leaves open but storage needs (SQLite integers are 64-bit,
-    # sketch values are packed as 32-bit): refuse instead of failing with a 500
-    if header["n_answered"] > MAX_ANSWERS:
-        raise FieldkitError("crypto.bad_header", uuid=shown, reason="n_answered is too large")
-    sketch = header["sketch"]
-    if sketch is not None:
-        low, high = min(sketch), max(sketch)
-        if low < 0 or high > 0xFFFFFFFF:
-            raise FieldkitError("crypto.bad_header", uuid=shown,
-                                reason="sketch values must be 32-bit unsigned integers")
-    ct_b64 = raw.get("ciphertext")
-    if not isinstance(ct_b64, str) or not isinstance(ct_hash, str):
-        raise FieldkitError("crypto.bad_item", uuid=shown,
-                            reason="ciphertext and ct_hash must be strings")
-    if len(ct_b64) > (max_item_bytes * 4) // 3 + 4:
-        raise FieldkitError("sync.item_too_large", uuid=shown, limit=max_item_bytes)
-    try:
-        ciphertext = base64.b64decode(ct_b64, validate=True)
-    except (binascii.Error, ValueError):
-        raise FieldkitError("crypto.bad_item", uuid=shown, reason="ciphertext is not base64") \
-            from None
-    if hashlib.sha256(ciphertext).hexdigest() != ct_hash:
-        raise FieldkitError("sync.ct_hash_mismatch", uuid=shown)
-    if header["training"]:
-        raise FieldkitError("sync.training_item", uuid=shown)
-    if header["station"] != station:
-        raise FieldkitError("sync.station_mismatch", uuid=shown, claimed=header["station"],
-                            station=station)
-    known = forms.get(header["form_hash"])
-    if known is None:
-        raise FieldkitError("sync.unknown_form", uuid=shown, form_hash=header["form_hash"])
-    if known[0] != header["form_id"]:
-        raise FieldkitError("sync.form_mismatch", uuid=shown, form_id=header["form_id"],
-                            form_hash=header["form_hash"], registered=known[0])
-    if not known[1]:
-        raise FieldkitError("sync.form_not_approved", uuid=shown, form_hash=header["form_hash"])
-    if header["key_id"] not in key_ids:
-        raise FieldkitError("sync.unknown_key", uuid=shown, key_id=header["key_id"])
-    cell, quota_text = memo.quota(header["quota"])
-    return _Valid(index=-1, header=header, ciphertext=ciphertext, ct_hash=ct_hash,
-                  cell=cell, header_text=header_json(header), quota_text=quota_text,
-                  sketch_blob=dedup.pack(sketch) if sketch else None,
-                  informative=sketch is not None and not low == high == dedup.EMPTY)
 
 
 def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -358,7 +124,7 @@ class _IngestJob(group_commit.Job):
     refresh_allocations: bool = False
     n_items: int = 0
     started: float = 0.0
-    slots: list[ItemResult | _Valid] = field(default_factory=list)
+    slots: list[ItemResult | CheckedItem] = field(default_factory=list)
     result: BatchResult = field(default_factory=BatchResult)
 
 
@@ -427,25 +193,25 @@ def ingest_batch(db: sqlite_utils.Database, station: str, items: Sequence[Any], 
                      n_items=len(items), started=time.perf_counter())
     if revoked:
         for index, raw in enumerate(items):
-            uid, ct_hash = _ids_of(raw)
-            job.slots.append(_reject(index, uid, ct_hash,
+            uid, ct_hash = ids_of(raw)
+            job.slots.append(reject(index, uid, ct_hash,
                                      FieldkitError("sync.station_revoked", station=station),
                                      lang))
     else:
         forms = form_index(db)
         key_ids = study_key_ids(db)
-        memo = _BatchMemo()
+        memo = BatchMemo()
         for index, raw in enumerate(items):
             try:
                 valid = check_item(raw, station=station, forms=forms, key_ids=key_ids,
                                    max_item_bytes=max_item_bytes, memo=memo)
             except FieldkitError as err:
-                uid, ct_hash = _ids_of(raw)
-                job.slots.append(_reject(index, uid, ct_hash, err, lang))
+                uid, ct_hash = ids_of(raw)
+                job.slots.append(reject(index, uid, ct_hash, err, lang))
                 continue
             valid.index = index
             job.slots.append(valid)
-    valid_items = [slot for slot in job.slots if isinstance(slot, _Valid)]
+    valid_items = [slot for slot in job.slots if isinstance(slot, CheckedItem)]
     if valid_items:
         _prepare(valid_items, via)
         # outside the write lock: what other processes committed since the last batch
@@ -504,7 +270,7 @@ def _add_uncaught_rows(db: sqlite_utils.Database, index: memory_index.MemoryInde
 def _write_job(db: sqlite_utils.Database, index: memory_index.MemoryIndex, job: _IngestJob,
                group: _Group) -> None:
     result = job.result
-    valid_items = [s for s in job.slots if isinstance(s, _Valid)]
+    valid_items = [s for s in job.slots if isinstance(s, CheckedItem)]
     stored = (_store(db, index, group, job.station, valid_items, result)
               if valid_items else {})
     for slot in job.slots:
@@ -532,7 +298,7 @@ def _write_job(db: sqlite_utils.Database, index: memory_index.MemoryIndex, job: 
 
 
 def _fingerprint_hits(db: sqlite_utils.Database, index: memory_index.MemoryIndex,
-                      items: list[_Valid]) -> dict[tuple[str, str], tuple[int, str]]:
+                      items: list[CheckedItem]) -> dict[tuple[str, str], tuple[int, str]]:
     """The oldest stored, non-conflict submission with each item's (form, fingerprint):
     candidates from the in-memory index (rows up to its ``upto``) and the rows after it
     (another worker's last batch, this group's own), checked against the table."""
@@ -558,7 +324,7 @@ def _fingerprint_hits(db: sqlite_utils.Database, index: memory_index.MemoryIndex
 
 
 def _store(db: sqlite_utils.Database, index: memory_index.MemoryIndex, group: _Group,
-           station: str, items: list[_Valid], result: BatchResult) -> dict[int, ItemResult]:
+           station: str, items: list[CheckedItem], result: BatchResult) -> dict[int, ItemResult]:
     uuids = sorted({v.header["uuid"] for v in items})
     by_uuid: dict[str, list[tuple[int, str]]] = {}        # uuid -> [(id, ct_hash)]
     for chunk in _chunks(uuids):
@@ -577,7 +343,7 @@ def _store(db: sqlite_utils.Database, index: memory_index.MemoryIndex, group: _G
     sub_rows: list[list[Any]] = []
     ct_rows: list[list[Any]] = []
     reviews: list[list[Any]] = []
-    near_candidates: list[tuple[int, _Valid]] = []
+    near_candidates: list[tuple[int, CheckedItem]] = []
     for v in items:
         h = v.header
         uid, form_id = h["uuid"], h["form_id"]
@@ -633,7 +399,7 @@ def _store(db: sqlite_utils.Database, index: memory_index.MemoryIndex, group: _G
 
 
 def _near_duplicates(db: sqlite_utils.Database, index: memory_index.MemoryIndex, group: _Group,
-                     items: list[tuple[int, _Valid]], out: dict[int, ItemResult]
+                     items: list[tuple[int, CheckedItem]], out: dict[int, ItemResult]
                      ) -> list[list[Any]]:
     """Near-duplicate candidates of new accepted sketches; returns review rows.
 
@@ -700,8 +466,8 @@ def import_bundle(db: sqlite_utils.Database, path: Any, *, allow_unsigned: bool 
     if row is None:
         err = FieldkitError("sync.unknown_station", station=bundle.station)
         for index, raw in enumerate(bundle.items):
-            uid, ct_hash = _ids_of(raw)
-            total.results.append(_reject(index, uid, ct_hash, err, lang))
+            uid, ct_hash = ids_of(raw)
+            total.results.append(reject(index, uid, ct_hash, err, lang))
         return total
     revoked_at, credential_hash = row
     if not (credential_hash and bundle.verify(credential_hash)) and not allow_unsigned:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from aggregator import ingest, quota_service, review
+from aggregator import ingest, item_checks, quota_service, review
 from aggregator.db import transaction
 from fieldkit.canonical import canonical_json
 from fieldkit.envelope import validate_header
@@ -38,7 +38,7 @@ def _valid_header(study: Study) -> dict[str, Any]:
 def test_fast_header_path_never_accepts_what_the_schema_refuses(study: Study) -> None:
     rng = random.Random(2024)
     base = _valid_header(study)
-    assert ingest._FAST_ON and ingest._fast_header_ok(base)
+    assert item_checks._FAST_ON and item_checks._fast_header_ok(base)
     checked = fast_accepted = 0
     for _ in range(4000):
         header = copy.deepcopy(base)
@@ -50,7 +50,7 @@ def test_fast_header_path_never_accepts_what_the_schema_refuses(study: Study) ->
             else:
                 header[key] = copy.deepcopy(rng.choice(MUTATIONS))
         checked += 1
-        if ingest._fast_header_ok(header):
+        if item_checks._fast_header_ok(header):
             fast_accepted += 1
             validate_header(header)          # must not raise
     # every single-field mutation of every field was tried; some were valid values
@@ -60,8 +60,8 @@ def test_fast_header_path_never_accepts_what_the_schema_refuses(study: Study) ->
 def test_stored_header_is_the_canonical_json_bound_into_hpke(study: Study) -> None:
     for outcome in ("completed", "refused", "terminated"):
         header = make_item(study, station="st1", outcome=outcome).header
-        assert ingest.header_json(header).encode("utf-8") == canonical_json(header)
-        assert ingest.header_json(header["quota"]).encode() == canonical_json(header["quota"])
+        assert item_checks.header_json(header).encode("utf-8") == canonical_json(header)
+        assert item_checks.header_json(header["quota"]).encode() == canonical_json(header["quota"])
 
 
 def _db(tmp_path: Path, study: Study) -> Any:
