@@ -212,6 +212,16 @@ class StationDriver:
     def where(self) -> str:
         return path_of(self.client.get(f"/i/{self.iid}").headers["Location"])
 
+    def next_question(self) -> str | None:
+        """The interview's current question page, past any soft quota warning (passed
+        with a reason, as an enumerator would); None once the interview has no more."""
+        while True:
+            loc = self.where()
+            if "/quota" not in loc:
+                return loc if "/q/" in loc else None
+            self.get(loc)
+            self.post(loc, {"reason": "other"})
+
     def begin(self, lang: str, form_id: str | None = None) -> None:
         form_id = form_id or self.form_id
         form = self.state.forms[form_id]
@@ -262,12 +272,8 @@ class StationDriver:
         ref = self.reference_client()
         self.answer_forms: dict[str, dict[str, Any]] = {}
         for _ in range(100):
-            loc = self.where()
-            if "/quota" in loc:
-                self.get(loc)
-                self.post(loc, {"reason": "other"})
-                continue
-            if "/q/" not in loc:
+            loc = self.next_question()
+            if loc is None:
                 break
             r = self.get(loc)
             html = r.get_data()
@@ -313,12 +319,8 @@ class StationDriver:
         self.begin(lang, form_id)
         pages: list[tuple[str, bytes]] = []
         for _ in range(500):
-            loc = self.where()
-            if "/quota" in loc:
-                self.get(loc)
-                self.post(loc, {"reason": "other"})
-                continue
-            if "/q/" not in loc:
+            loc = self.next_question()
+            if loc is None:
                 break
             r = self.get(loc)
             pages.append(("http://localhost" + loc, r.get_data()))
