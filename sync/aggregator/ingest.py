@@ -119,7 +119,6 @@ class _IngestJob(group_commit.Job):
     """One batch on its way to the group commit: validated slots in, results out."""
     station: str = ""
     via: str = "http"
-    revoked: bool = False
     reported_pending: int | None = None
     refresh_allocations: bool = False
     n_items: int = 0
@@ -187,7 +186,7 @@ def ingest_batch(db: sqlite_utils.Database, station: str, items: Sequence[Any], 
                  max_item_bytes: int = MAX_ITEM_BYTES) -> BatchResult:
     """Classify and store a batch in one transaction (see the module docstring); batches
     of the same process that wait for the write lock together share it (group commit)."""
-    job = _IngestJob(station=station, via=via, revoked=revoked,
+    job = _IngestJob(station=station, via=via,
                      reported_pending=reported_pending,
                      refresh_allocations=refresh_allocations and not revoked,
                      n_items=len(items), started=time.perf_counter())
